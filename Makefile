@@ -1,0 +1,85 @@
+# Two commands matter: `make chart` (tools, generate, lint, preview) and `make test`.
+# Everything they need is installed on first use and reused afterwards.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := chart
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHARTGEN := $(VENV)/bin/chartgen
+HELM := bin/helm
+HELM3 := bin/helm3
+# Keep helm's plugins, caches and config inside the repository.
+export HELM_PLUGINS := $(CURDIR)/.helm/plugins
+export HELM_CACHE_HOME := $(CURDIR)/.helm/cache
+export HELM_CONFIG_HOME := $(CURDIR)/.helm/config
+export HELM_DATA_HOME := $(CURDIR)/.helm/data
+
+.PHONY: chart tools venv helm-tools services generate lint preview test check-generated \
+	unit unittest lint-python lint-examples bench clean
+
+## chart: install what is missing, generate chart/, lint it, render the default preview
+chart: tools generate lint preview
+
+## tools: pinned helm 4, helm 3 and helm-unittest in bin/, and the Python venv
+tools: helm-tools venv
+
+helm-tools:
+	@tools/build.sh
+
+venv: $(VENV)/.installed
+
+# Reinstalled only when the project's dependencies change.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+## services: Debian packages the tests run for real (MariaDB, Apache httpd with mod_wsgi)
+DEBIAN_PACKAGES := mariadb-server apache2 libapache2-mod-wsgi-py3
+services:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing"; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+generate: venv
+	@$(CHARTGEN) build
+
+lint: helm-tools
+	@$(HELM) lint --strict chart
+	@$(HELM3) lint --strict chart
+
+preview: helm-tools
+	@mkdir -p build
+	@$(HELM) template glance chart --namespace openstack > build/preview.yaml
+	@echo "default render: build/preview.yaml ($$(grep -c '^kind:' build/preview.yaml) objects)"
+
+## test: everything CI runs
+test: tools services check-generated lint-python unit unittest
+
+check-generated: venv
+	@$(CHARTGEN) build --check
+
+lint-python: venv
+	@$(VENV)/bin/ruff check chartgen hooks tests
+	@$(VENV)/bin/ruff format --check chartgen tests
+
+unit: venv helm-tools
+	@$(PY) -m pytest -q tests
+
+# helm-unittest renders with the Helm engine it is built with, whichever helm starts it, so
+# one run covers the suites; both Helm versions render every values file in pytest.
+unittest: helm-tools
+	@$(HELM) unittest chart
+
+## bench: print the chart's and the hooks' figures
+bench: tools services
+	@$(PY) benchmarks/bench_chart.py
+
+clean:
+	rm -rf build dist .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Generate the Glance Helm chart from the Glance resource schema."""

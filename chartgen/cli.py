@@ -1,0 +1,179 @@
+"""Command line of chartgen; the only place errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from chartgen import assemble, convert, validate
+from chartgen.crd import load_crd_spec, load_yaml
+from chartgen.errors import ChartgenError, Diagnostic, InputError, ValidationFailed
+from chartgen.model import build_document
+from chartgen.schema import document_schema
+
+
+def fail(error: ChartgenError) -> None:
+    """Print an error and its diagnostics to stderr and exit with its code."""
+    click.echo(f"Error: {error}", err=True)
+    for diagnostic in error.diagnostics:
+        click.echo(f"  {diagnostic}", err=True)
+    sys.exit(error.exit_code)
+
+
+class Group(click.Group):
+    """A click group that reports ChartgenError without a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ChartgenError as error:
+            fail(error)
+
+
+@click.group(cls=Group)
+def main() -> None:
+    """Generate and check the Glance Helm chart."""
+
+
+@main.command("schema")
+@click.argument("crd", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--crd-version", help="CRD version to use; default: the storage version.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+def schema_command(crd: Path, crd_version: str | None, output: Path | None) -> None:
+    """Print the JSON Schema of the spec of CRD, as Helm validates values with it."""
+    doc = build_document([("spec", load_crd_spec(crd, crd_version))])
+    text = json.dumps(document_schema(doc), indent=2) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command("build")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Repository root holding schemas/, chart-src/ and hooks/.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Chart folder to write; default: ROOT/chart.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; fail if OUT differs from the sources.")
+def build_command(root: Path, out: Path | None, check: bool) -> None:
+    """Generate the chart from the schemas, chart-src/ and hooks/."""
+    sources = assemble.Sources(root)
+    target = out or root / "chart"
+    if check:
+        assemble.check(sources, target)
+        click.echo(f"{target} is up to date")
+    else:
+        assemble.build_into(sources, target)
+        click.echo(f"wrote {target}")
+
+
+def load_chart(chart: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The defaults and the schema of a generated chart."""
+    defaults = load_yaml(chart / "values.yaml") or {}
+    schema = json.loads((chart / "values.schema.json").read_text(encoding="utf-8"))
+    return defaults, schema
+
+
+def check_values(chart: Path, layers: list[dict[str, Any]], source: str) -> None:
+    """Raise ValidationFailed listing every schema problem of the merged values."""
+    defaults, schema = load_chart(chart)
+    problems = validate.validate(validate.merge_all(defaults, layers), schema)
+    if problems:
+        raise ValidationFailed(f"{source}: {len(problems)} problem(s)", problems)
+
+
+chart_option = click.option(
+    "--chart",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("chart"),
+    show_default=True,
+    help="The generated chart.",
+)
+
+
+@main.command("convert")
+@click.argument("resource", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@chart_option
+def convert_command(resource: Path, output: Path | None, chart: Path) -> None:
+    """Print chart values for a Glance RESOURCE (a whole resource or its spec)."""
+    document = load_yaml(resource)
+    spec = convert.spec_of(document, str(resource))
+    check_values(chart, [spec], str(resource))
+    name = (document.get("metadata") or {}).get("name") if "spec" in document else None
+    header = f"# Values for the Glance chart, from Glance {name or resource.name}.\n"
+    text = header + yaml.safe_dump(spec, sort_keys=False, default_flow_style=False)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+def helm_binary(chart: Path) -> str | None:
+    """The repository's pinned helm if built, else helm on PATH, else None."""
+    local = chart.resolve().parent / "bin" / "helm"
+    return str(local) if local.is_file() else shutil.which("helm")
+
+
+def render_problems(helm: str, chart: Path, files: tuple[Path, ...]) -> list[Diagnostic]:
+    """Rules beyond the schema live in the chart's templates: render to apply them."""
+    args = [helm, "template", "glance", str(chart)]
+    for f in files:
+        args += ["-f", str(f)]
+    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    if result.returncode == 0:
+        return []
+    lines = [ln.strip() for ln in result.stderr.splitlines() if ln.strip()]
+    return [Diagnostic("error", "", ln.removeprefix("Error: ")) for ln in lines]
+
+
+@main.command("validate")
+@click.option(
+    "-f",
+    "--values",
+    "files",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A values file; repeat to layer several, as with helm.",
+)
+@click.option(
+    "--render/--no-render",
+    default=True,
+    show_default=True,
+    help="Also render with helm, when found, to apply the chart's cross-field rules.",
+)
+@chart_option
+def validate_command(files: tuple[Path, ...], render: bool, chart: Path) -> None:
+    """Check values files against the chart's schema and print every problem."""
+    layers = []
+    for f in files:
+        data = load_yaml(f)
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise InputError(f"{f}: values must be a mapping")
+        layers.append(data)
+    source = ", ".join(str(f) for f in files)
+    check_values(chart, layers, source)
+    helm = helm_binary(chart) if render else None
+    if helm:
+        problems = render_problems(helm, chart, files)
+        if problems:
+            raise ValidationFailed(f"{source}: the chart refuses these values", problems)
+    click.echo(f"{source}: valid")

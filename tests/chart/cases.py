@@ -1,0 +1,69 @@
+"""Values the rendered-output tests cover: every example and a matrix of features."""
+
+from __future__ import annotations
+
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+
+
+def apis(kind: str, count: int) -> dict[str, Any]:
+    """`count` APIs of one type; edge APIs beside a split one that goes in the catalog."""
+    out: dict[str, Any] = {}
+    if kind == "edge":
+        out["central"] = {"type": "split"}
+    for i in range(count):
+        out[f"{kind}{i}"] = {"type": kind, "replicas": 1 + i}
+    return out
+
+
+def matrix() -> dict[str, dict[str, Any]]:
+    """Named values: each type x one and three APIs x cache x quotas x TLS, and the old layout."""
+    out: dict[str, dict[str, Any]] = {"defaults": {}}
+    for kind, count, cache, quotas in product(
+        ("split", "single", "edge"), (1, 3), (False, True), (False, True)
+    ):
+        values: dict[str, Any] = {"glanceAPIs": apis(kind, count)}
+        if cache:
+            values["imageCache"] = {"size": "5G"}
+        if quotas:
+            values["quotas"] = {"imageCountTotal": 10, "imageSizeTotal": 1000}
+        name = f"{kind}-{count}{'-cache' if cache else ''}{'-quotas' if quotas else ''}"
+        out[name] = values
+    first = next(iter(apis("single", 1)))
+    out["single-tls"] = {
+        "glanceAPIs": {
+            first: {
+                "type": "single",
+                "tls": {
+                    "api": {
+                        "public": {"secretName": "glance-public-tls"},
+                        "internal": {"secretName": "glance-internal-tls"},
+                    },
+                    "caBundleSecretName": "combined-ca-bundle",
+                },
+            }
+        }
+    }
+    out["older-layout"] = {
+        "glanceAPIInternal": {"replicas": 2, "networkAttachments": ["storage"]},
+        "glanceAPIExternal": {"replicas": 1},
+        "storageRequest": "1G",
+    }
+    return out
+
+
+MATRIX = matrix()
+
+
+def all_cases() -> list[tuple[str, dict[str, Any] | None, Path | None]]:
+    """(id, values, file) of every matrix case and every example."""
+    cases: list[tuple[str, dict[str, Any] | None, Path | None]] = [
+        (name, values, None) for name, values in MATRIX.items()
+    ]
+    cases += [(f"example-{p.stem}", None, p) for p in EXAMPLES]
+    return cases

@@ -1,0 +1,93 @@
+"""What the chart renders, for every example and a matrix of features, under both Helms:
+valid Kubernetes objects, pods within the restricted Pod Security Standard, a Glance
+configuration Glance accepts, and the same bytes for the same input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+
+from tests.chart.cases import all_cases
+from tests.chart.glanceconf import option_data, problems
+from tests.chart.pss import restricted
+from tests.chart.rendering import NOT_CORE, config_secrets, pod_specs, render, render_text
+from tests.conftest import CHART, ROOT
+
+KUBERNETES = "1.37.0"
+CASES = all_cases()
+IDS = [c[0] for c in CASES]
+FORBIDDEN = re.compile(
+    r"\b(lookup|now|date|dateInZone|unixEpoch|randAlpha|randAlphaNum|randNumeric|randAscii|"
+    r"randBytes|randInt|uuidv4|genCA|genPrivateKey|genSelfSignedCert|genSignedCert|"
+    r"derivePassword)\b"
+)
+
+
+def objects_of(helm: Path, values: dict[str, Any] | None, file: Path | None) -> list[dict]:
+    """Render one case."""
+    return render(helm, values, *([file] if file else []))
+
+
+@pytest.mark.parametrize(("name", "values", "file"), CASES, ids=IDS)
+def test_objects_validate_against_kubernetes(
+    helm: Path, name: str, values: dict | None, file: Path | None
+) -> None:
+    objects = objects_of(helm, values, file)
+    assert any(o["kind"] == "StatefulSet" for o in objects)
+    for obj in objects:
+        if obj["kind"] in NOT_CORE:
+            continue
+        try:
+            kubernetes_validate.validate(obj, KUBERNETES, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            where = "/".join(str(p) for p in exc.path)
+            pytest.fail(f"{obj['kind']}/{obj['metadata']['name']} at {where}: {exc.message}")
+
+
+@pytest.mark.parametrize(("name", "values", "file"), CASES, ids=IDS)
+def test_pods_meet_the_restricted_standard(
+    name: str, values: dict | None, file: Path | None
+) -> None:
+    objects = objects_of(ROOT / "bin" / "helm", values, file)
+    for where, pod in pod_specs(objects):
+        assert restricted(pod) == [], where
+
+
+@pytest.fixture(scope="module")
+def glance_options(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Options Glance 33 and its store drivers know."""
+    return option_data(tmp_path_factory.mktemp("glance") / "options.yaml")
+
+
+@pytest.mark.parametrize(("name", "values", "file"), CASES, ids=IDS)
+def test_glance_accepts_the_configuration(
+    glance_options: dict, name: str, values: dict | None, file: Path | None
+) -> None:
+    secrets = config_secrets(objects_of(ROOT / "bin" / "helm", values, file))
+    assert secrets
+    for secret, data in secrets.items():
+        # The numbered files of conf.d, in the order Glance loads them.
+        conf = "\n".join(data[k] for k in sorted(data) if re.match(r"\d\d-.*\.conf$", k))
+        assert problems(conf, glance_options) == [], secret
+
+
+@pytest.mark.parametrize(("name", "values", "file"), CASES[:3] + CASES[-3:], ids=IDS[:3] + IDS[-3:])
+def test_same_input_renders_the_same_bytes(
+    helm: Path, name: str, values: dict | None, file: Path | None
+) -> None:
+    files = [file] if file else []
+    assert render_text(helm, values, *files) == render_text(helm, values, *files)
+
+
+def test_templates_use_no_lookup_random_or_time() -> None:
+    for template in sorted((CHART / "templates").glob("*")):
+        for number, line in enumerate(template.read_text().splitlines(), 1):
+            for action in re.findall(r"\{\{(.*?)\}\}", line):
+                if action.strip().startswith("/*"):
+                    continue
+                found = FORBIDDEN.search(action)
+                assert not found, f"{template.name}:{number} uses {found.group(0)}"

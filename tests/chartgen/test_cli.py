@@ -1,0 +1,127 @@
+"""chartgen's commands as a user runs them: output, messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from chartgen.cli import main
+from tests.chartgen.conftest import CRDS
+from tests.conftest import CHART
+
+GLANCE = {
+    "apiVersion": "glance.openstack.org/v1beta1",
+    "kind": "Glance",
+    "metadata": {"name": "glance", "namespace": "openstack"},
+    "spec": {
+        "serviceUser": "glance",
+        "databaseInstance": "openstack",
+        "glanceAPIs": {"default": {"type": "single", "replicas": 3}},
+    },
+}
+
+
+def invoke(*args: str) -> Result:
+    """Run chartgen in-process, stderr kept apart."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def write(tmp_path: Path, name: str, data: object) -> str:
+    """Write YAML to a file and return its path."""
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data)
+    return str(path)
+
+
+def test_schema_prints_the_json_schema_of_a_crd() -> None:
+    result = invoke("schema", str(CRDS / "pipelines.yaml"))
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["properties"]["tags"]["uniqueItems"] is True
+
+
+def test_schema_of_something_else_is_refused(tmp_path: Path) -> None:
+    result = invoke("schema", write(tmp_path, "cm.yaml", {"kind": "ConfigMap"}))
+    assert result.exit_code == 1
+    assert "not a CustomResourceDefinition" in result.stderr
+
+
+def test_missing_argument_is_a_usage_error() -> None:
+    assert invoke("schema").exit_code == 2
+
+
+def test_convert_a_whole_resource(tmp_path: Path) -> None:
+    result = invoke("convert", write(tmp_path, "glance.yaml", GLANCE), "--chart", str(CHART))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("# Values for the Glance chart, from Glance glance.")
+    assert yaml.safe_load(result.stdout) == GLANCE["spec"]
+
+
+def test_convert_a_bare_spec(tmp_path: Path) -> None:
+    result = invoke("convert", write(tmp_path, "spec.yaml", GLANCE["spec"]), "--chart", str(CHART))
+    assert result.exit_code == 0, result.stderr
+    assert yaml.safe_load(result.stdout) == GLANCE["spec"]
+
+
+def test_convert_refuses_another_kind(tmp_path: Path) -> None:
+    other = {**GLANCE, "kind": "GlanceAPI"}
+    result = invoke("convert", write(tmp_path, "api.yaml", other), "--chart", str(CHART))
+    assert result.exit_code == 1
+    assert "is a 'GlanceAPI'" in result.stderr and "expected kind Glance" in result.stderr
+
+
+def test_convert_refuses_an_invalid_spec(tmp_path: Path) -> None:
+    bad = {**GLANCE, "spec": {"glanceAPIs": {"default": {"replicas": 99}}}}
+    result = invoke("convert", write(tmp_path, "bad.yaml", bad), "--chart", str(CHART))
+    assert result.exit_code == 1
+    assert "glanceAPIs.default.replicas: 99 is greater than the maximum of 32" in result.stderr
+
+
+def test_validate_suggests_the_key_that_was_meant(tmp_path: Path) -> None:
+    values = {"glanceAPIInternal": {"networkAttachents": ["storage"]}}
+    result = invoke(
+        "validate", "-f", write(tmp_path, "v.yaml", values), "--chart", str(CHART), "--no-render"
+    )
+    assert result.exit_code == 1
+    assert (
+        "glanceAPIInternal.networkAttachents: unknown key: did you mean networkAttachments?"
+        in result.stderr
+    )
+
+
+def test_validate_prints_every_problem(tmp_path: Path) -> None:
+    values = {"apiTimeout": "slow", "glanceAPIs": {"a": {"type": "edgy"}}, "secrte": "x"}
+    result = invoke(
+        "validate", "-f", write(tmp_path, "v.yaml", values), "--chart", str(CHART), "--no-render"
+    )
+    assert result.exit_code == 1
+    assert "3 problem(s)" in result.stderr
+    assert "apiTimeout: 'slow' is not of type 'integer'" in result.stderr
+    assert "glanceAPIs.a.type: 'edgy' is not one of: split, single, edge" in result.stderr
+    assert "secrte: unknown key: did you mean secret?" in result.stderr
+
+
+def test_validate_layers_files_like_helm(tmp_path: Path) -> None:
+    first = write(tmp_path, "a.yaml", {"glanceAPIs": {"a": {"replicas": 40}}})
+    second = write(tmp_path, "b.yaml", {"glanceAPIs": {"a": {"replicas": 2}}})
+    args = ["--chart", str(CHART), "--no-render"]
+    assert invoke("validate", "-f", first, *args).exit_code == 1
+    result = invoke("validate", "-f", first, "-f", second, *args)
+    assert result.exit_code == 0, result.stderr
+    assert "valid" in result.stdout
+
+
+@pytest.mark.parametrize("content", ["- a list\n", "key: [unclosed\n"])
+def test_validate_refuses_a_file_that_is_not_values(tmp_path: Path, content: str) -> None:
+    result = invoke("validate", "-f", write(tmp_path, "v.yaml", content), "--chart", str(CHART))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+
+
+def test_build_check_reports_a_stale_chart(tmp_path: Path) -> None:
+    result = invoke("build", "--check", "--out", str(tmp_path / "nothing"))
+    assert result.exit_code == 1
+    assert "does not exist; run `make chart`" in result.stderr

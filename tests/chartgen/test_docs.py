@@ -1,0 +1,36 @@
+"""The README values table: one row per key, the same defaults as values.yaml."""
+
+from __future__ import annotations
+
+import pytest
+
+from chartgen.assemble import ValuesAPI
+from chartgen.docs import display_path, inject_table, rows, values_table
+from chartgen.errors import InputError
+from tests.conftest import CHART
+
+
+def test_table_lists_every_key(values_api: ValuesAPI) -> None:
+    listed = {r["key"].strip("`") for r in rows(values_api.document)}
+    for prop in values_api.document.walk():
+        if prop.name in ("*", "[]") and not prop.properties:
+            continue
+        assert display_path(prop.path) in listed, prop.path
+
+
+def test_committed_readme_carries_the_table(values_api: ValuesAPI) -> None:
+    readme = (CHART / "README.md").read_text()
+    assert values_table(values_api.document) in readme
+    for key in ("`glanceAPIs.<name>.type`", "`extraMounts[].extraVol[].propagation`"):
+        assert key in readme
+
+
+def test_deprecated_fields_say_so(values_api: ValuesAPI) -> None:
+    by_key = {r["key"]: r for r in rows(values_api.document)}
+    for key in ("glanceAPIInternal", "glanceAPIExternal", "storageClass", "databaseUser"):
+        assert by_key[f"`{key}`"]["description"].startswith("Deprecated: use ")
+
+
+def test_table_needs_its_markers() -> None:
+    with pytest.raises(InputError, match="missing the markers"):
+        inject_table("# README without markers\n", "| table |\n")

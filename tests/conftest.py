@@ -1,0 +1,40 @@
+"""Shared fixtures: the repository's paths and its pinned helm binaries."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHART = ROOT / "chart"
+HELMS = {"helm4": ROOT / "bin" / "helm", "helm3": ROOT / "bin" / "helm3"}
+
+
+def helm_env() -> dict[str, str]:
+    """Environment that keeps helm's plugins and caches inside the repository."""
+    home = ROOT / ".helm"
+    return {
+        **os.environ,
+        "HELM_PLUGINS": str(home / "plugins"),
+        "HELM_CACHE_HOME": str(home / "cache"),
+        "HELM_CONFIG_HOME": str(home / "config"),
+        "HELM_DATA_HOME": str(home / "data"),
+    }
+
+
+def run_helm(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a helm command and return its result without raising."""
+    if not helm.is_file():
+        pytest.fail(f"{helm} is missing: run `make tools`")
+    return subprocess.run(
+        [str(helm), *args], capture_output=True, text=True, env=helm_env(), check=False
+    )
+
+
+@pytest.fixture(params=sorted(HELMS), ids=sorted(HELMS))
+def helm(request: pytest.FixtureRequest) -> Path:
+    """Each pinned helm in turn: tests using it run under Helm 4 and Helm 3."""
+    return HELMS[request.param]
