@@ -17,14 +17,15 @@ export HELM_CACHE_HOME := $(CURDIR)/.helm/cache
 export HELM_CONFIG_HOME := $(CURDIR)/.helm/config
 export HELM_DATA_HOME := $(CURDIR)/.helm/data
 
-.PHONY: chart tools venv helm-tools services generate lint preview test check-generated \
+.PHONY: chart tools venv py39 helm-tools services generate lint preview test check-generated \
 	unit unittest lint-python lint-examples bench clean
 
 ## chart: install what is missing, generate chart/, lint it, render the default preview
 chart: tools generate lint preview
 
-## tools: pinned helm 4, helm 3 and helm-unittest in bin/, and the Python venv
-tools: helm-tools venv
+## tools: pinned helm 4, helm 3 and helm-unittest in bin/, the Python venv, and the
+## Python 3.9 venv with what the hook images carry (openstacksdk 1.0, PyMySQL 1.0)
+tools: helm-tools venv py39
 
 helm-tools:
 	@tools/build.sh
@@ -37,6 +38,9 @@ $(VENV)/.installed: pyproject.toml
 	@$(PY) -m pip install --quiet --upgrade pip
 	@$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
+
+py39: venv
+	@$(PY) -m tests.services.py39 >/dev/null
 
 ## services: Debian packages the tests run for real (MariaDB, Apache httpd with mod_wsgi)
 DEBIAN_PACKAGES := mariadb-server apache2 libapache2-mod-wsgi-py3
@@ -66,8 +70,8 @@ check-generated: venv
 	@$(CHARTGEN) build --check
 
 lint-python: venv
-	@$(VENV)/bin/ruff check chartgen hooks tests
-	@$(VENV)/bin/ruff format --check chartgen tests
+	@$(VENV)/bin/ruff check chartgen hooks tests benchmarks
+	@$(VENV)/bin/ruff format --check chartgen hooks tests benchmarks
 
 unit: venv helm-tools
 	@$(PY) -m pytest -q tests

@@ -200,12 +200,15 @@ Usage: include "glance.pod.configVolumes" (dict "context" $ "item" $item "secret
 {{- end -}}
 
 {{/*
-Scheduling and identity fields shared by every Glance pod spec.
-Usage: include "glance.pod.common" (dict "context" $ "item" $item)
+Scheduling and identity fields shared by every Glance pod spec. Hook pods ("hook" true) run
+before the release's ServiceAccount exists, so they keep the namespace's default one.
+Usage: include "glance.pod.common" (dict "context" $ "item" $item "hook" false)
 */}}
 {{- define "glance.pod.common" -}}
 {{- $v := .context.Values -}}
+{{- if not .hook -}}
 serviceAccountName: {{ include "glance.names.serviceAccount" .context }}
+{{ end -}}
 automountServiceAccountToken: false
 securityContext:
   {{- toYaml $v.podSecurityContext | nindent 2 }}
@@ -260,4 +263,16 @@ Usage: include "glance.pod.storage" (dict "context" $ "item" $item) | fromYaml
 {{- $external = $own.external -}}
 {{- end -}}
 {{- toYaml (dict "storageClass" $class "storageRequest" $request "external" $external) -}}
+{{- end -}}
+
+{{/*
+Node folders an API pod mounts when backendHostAccess is on, by volume name suffix: the
+devices, the iSCSI initiator and node database, and udev's view of attached disks.
+Usage: include "glance.pod.hostPaths" . | fromYaml
+*/}}
+{{- define "glance.pod.hostPaths" -}}
+dev: /dev
+iscsi: /etc/iscsi
+iscsi-nodes: /var/lib/iscsi
+udev: /run/udev
 {{- end -}}

@@ -91,3 +91,16 @@ def test_templates_use_no_lookup_random_or_time() -> None:
                     continue
                 found = FORBIDDEN.search(action)
                 assert not found, f"{template.name}:{number} uses {found.group(0)}"
+
+
+def test_only_backend_host_access_relaxes_pod_security() -> None:
+    objects = render(ROOT / "bin" / "helm", {"backendHostAccess": True})
+    for where, pod in pod_specs(objects):
+        found = restricted(pod)
+        if where.startswith("StatefulSet/"):
+            assert any(v.startswith("privileged containers: glance-api") for v in found)
+            assert any(v.startswith("hostPath volumes: host-dev") for v in found)
+            # Nothing but the API container and its host folders is relaxed.
+            assert all("glance-api" in v or "host-" in v for v in found), found
+        else:
+            assert found == [], where

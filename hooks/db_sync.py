@@ -1,0 +1,621 @@
+"""Prepare Glance's database: wait for the server, create it if asked, migrate, load metadefs.
+
+Environment:
+  DB_HOST               database server host (required)
+  DB_PORT               database server port (default 3306)
+  DB_NAME               database name (required)
+  DB_USER               account Glance uses (required)
+  DB_PASSWORD           that account's password (required)
+  DB_PASSWORD_KEY       Secret key DB_PASSWORD comes from, named in errors (optional)
+  DB_CREATE             "true" to create the database and account and grant it ALL (default false)
+  DB_ROOT_USER          account that creates them (default root)
+  DB_ROOT_PASSWORD      its password (required when DB_CREATE is true)
+  DB_ROOT_PASSWORD_KEY  Secret key DB_ROOT_PASSWORD comes from, named in errors (optional)
+  DB_WAIT_SECONDS       how long to wait for the server to answer (default 300)
+  GLANCE_MANAGE         glance-manage command (default glance-manage)
+  GLANCE_CONFIG_DIR     passed as --config-dir (default /etc/glance/glance.conf.d; empty: none)
+
+The database URL reaches glance-manage as OS_DATABASE__CONNECTION in its environment, never on
+its command line or in a log line. Exit codes: 0 done, 1 failure, 2 bad configuration.
+Runs on Python 3.9 with PyMySQL and the standard library.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Optional
+
+import hooklib
+
+HOOK = "db_sync"
+ACCOUNT_HOST = "%"
+
+# MariaDB/MySQL error numbers.
+ER_DBACCESS_DENIED = 1044
+ER_ACCESS_DENIED = 1045
+ER_BAD_DB = 1049
+ER_TABLEACCESS_DENIED = 1142
+ER_SPECIFIC_ACCESS_DENIED = 1227
+ER_CANT_CREATE_USER_WITH_GRANT = 1410
+# Errors that mean "not reachable yet": worth waiting for.
+RETRIABLE_ERRORS = frozenset(
+    {
+        1040,  # too many connections
+        1053,  # server shutdown in progress
+        1205,  # lock wait timeout
+        2002,  # can't connect through socket
+        2003,  # can't connect to server
+        2005,  # unknown host (DNS not ready yet)
+        2006,  # server has gone away
+        2013,  # lost connection during query
+    }
+)
+
+UP_TO_DATE = "Database is up to date"
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Settings read from the environment."""
+
+    host: str
+    port: int
+    name: str
+    user: str
+    password: str
+    create: bool = False
+    root_user: str = "root"
+    root_password: str = ""
+    wait_seconds: int = 300
+    glance_manage: tuple[str, ...] = ("glance-manage",)
+    config_dir: Optional[str] = "/etc/glance/glance.conf.d"
+    password_key: str = "DB_PASSWORD"
+    root_password_key: str = "DB_ROOT_PASSWORD"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Config:
+        """Read and check the settings; raise ConfigError naming the variable at fault."""
+        env = hooklib.Env(environ)
+        create = env.flag("DB_CREATE", False)
+        name = env.text("DB_NAME", required=True)
+        if len(name) > 64 or "\x00" in name or name.endswith(" "):
+            raise hooklib.ConfigError(f"DB_NAME is not a valid database name: {name!r}")
+        user = env.text("DB_USER", required=True)
+        if len(user) > 80:
+            raise hooklib.ConfigError("DB_USER is longer than 80 characters")
+        command = env.text("GLANCE_MANAGE", "glance-manage")
+        try:
+            glance_manage = tuple(shlex.split(command))
+        except ValueError as exc:
+            raise hooklib.ConfigError(f"GLANCE_MANAGE cannot be parsed: {exc}") from None
+        config_dir: Optional[str] = "/etc/glance/glance.conf.d"
+        if "GLANCE_CONFIG_DIR" in environ:
+            config_dir = env.raw("GLANCE_CONFIG_DIR")
+        return cls(
+            host=env.text("DB_HOST", required=True),
+            port=env.integer("DB_PORT", 3306, minimum=1, maximum=65535),
+            name=name,
+            user=user,
+            password=env.secret("DB_PASSWORD", required=True),
+            create=create,
+            root_user=env.text("DB_ROOT_USER", "root"),
+            root_password=env.secret("DB_ROOT_PASSWORD", required=create),
+            wait_seconds=env.integer("DB_WAIT_SECONDS", 300),
+            glance_manage=glance_manage or ("glance-manage",),
+            config_dir=config_dir,
+            password_key=env.text("DB_PASSWORD_KEY", "DB_PASSWORD"),
+            root_password_key=env.text("DB_ROOT_PASSWORD_KEY", "DB_ROOT_PASSWORD"),
+        )
+
+    @property
+    def address(self) -> str:
+        """Return host:port for messages."""
+        return f"{self.host}:{self.port}"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Return the values that must never appear in a log line."""
+        return tuple(s for s in (self.password, self.root_password) if s)
+
+
+# -- pure helpers ---------------------------------------------------------------------------
+
+
+def database_url(config: Config) -> str:
+    """Build the SQLAlchemy URL for Glance, with user and password URL-encoded."""
+    user = urllib.parse.quote(config.user, safe="")
+    password = urllib.parse.quote(config.password, safe="")
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    database = urllib.parse.quote(config.name, safe="")
+    return f"mysql+pymysql://{user}:{password}@{host}:{config.port}/{database}?charset=utf8"
+
+
+def quote_identifier(name: str) -> str:
+    """Quote a database name for SQL, doubling any backtick."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def error_code(exc: BaseException) -> Optional[int]:
+    """Return the MariaDB error number carried by a PyMySQL error, if any."""
+    args = getattr(exc, "args", ())
+    if args and isinstance(args[0], int):
+        return args[0]
+    return None
+
+
+def is_retriable(exc: BaseException) -> bool:
+    """Tell whether an error means the server is not reachable yet."""
+    if isinstance(exc, OSError):  # socket-level errors PyMySQL did not wrap
+        return True
+    return error_code(exc) in RETRIABLE_ERRORS
+
+
+def error_text(exc: BaseException) -> str:
+    """Return the server's message of a PyMySQL error, or the error itself."""
+    args = getattr(exc, "args", ())
+    if len(args) >= 2 and isinstance(args[0], int):
+        return f"({args[0]}) {args[1]}"
+    return str(exc) or type(exc).__name__
+
+
+def grants_cover(grants: Sequence[str], database: str) -> bool:
+    """Tell whether SHOW GRANTS lines give ALL PRIVILEGES on the database (or on everything)."""
+    targets = {
+        "*.*",
+        f"{quote_identifier(database)}.*",
+        f"{database}.*",
+    }
+    for line in grants:
+        text = line.strip()
+        if not text.upper().startswith("GRANT ALL PRIVILEGES ON "):
+            continue
+        target = text[len("GRANT ALL PRIVILEGES ON ") :].split(" TO ", 1)[0].strip()
+        if target in targets:
+            return True
+    return False
+
+
+def manage_command(config: Config, *action: str) -> list[str]:
+    """Build a glance-manage command line (which never carries a secret)."""
+    command = list(config.glance_manage)
+    if config.config_dir:
+        command += ["--config-dir", config.config_dir]
+    return command + list(action)
+
+
+def manage_env(config: Config, base: Mapping[str, str]) -> dict[str, str]:
+    """Build glance-manage's environment, passing the database URL through oslo.config."""
+    env = dict(base)
+    env["OS_DATABASE__CONNECTION"] = database_url(config)
+    return env
+
+
+def explain_manage_failure(config: Config, output: Sequence[str]) -> str:
+    """Turn glance-manage's output into a one-line reason."""
+    text = "\n".join(output)
+    if f"({ER_TABLEACCESS_DENIED}," in text or "command denied to user" in text:
+        return (
+            f"user {config.user!r} lacks privileges on database {config.name!r} at "
+            f"{config.address}: grant it ALL on {config.name}.*"
+        )
+    if f"({ER_ACCESS_DENIED}," in text:
+        return access_denied(config, config.user, config.password_key)
+    meaningful = [line for line in output if line.strip()]
+    return meaningful[-1] if meaningful else "no output"
+
+
+def access_denied(config: Config, user: str, key: str) -> str:
+    """Explain a refused login."""
+    return (
+        f"database at {config.address} refused user {user!r} (access denied): the password in "
+        f"Secret key {key} is wrong, or the account does not exist"
+    )
+
+
+def no_grants(config: Config) -> str:
+    """Explain an account that may not use the database."""
+    return (
+        f"user {config.user!r} has no privileges on database {config.name!r} at "
+        f"{config.address}: grant it ALL on {config.name}.* or set DB_CREATE=true"
+    )
+
+
+# -- database access ------------------------------------------------------------------------
+
+Connect = Callable[[str, str, Optional[str]], Any]
+
+
+def pymysql_connector(config: Config) -> Connect:
+    """Return a function that opens a PyMySQL connection as (user, password, database)."""
+    import pymysql  # imported here so that importing this module needs only the stdlib
+
+    def connect(user: str, password: str, database: Optional[str]) -> Any:
+        """Open one connection."""
+        return pymysql.connect(
+            host=config.host,
+            port=config.port,
+            user=user,
+            password=password,
+            database=database,
+            connect_timeout=10,
+            read_timeout=120,
+            write_timeout=120,
+            charset="utf8mb4",
+            autocommit=True,
+        )
+
+    return connect
+
+
+def wait_for_server(
+    config: Config,
+    connect: Connect,
+    log: logging.Logger,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Any:
+    """Connect as the account that does the work, waiting (bounded) while the server is down."""
+    if config.create:
+        user, password, database, key = (
+            config.root_user,
+            config.root_password,
+            None,
+            config.root_password_key,
+        )
+    else:
+        user, password, database, key = (
+            config.user,
+            config.password,
+            config.name,
+            config.password_key,
+        )
+    deadline = clock() + config.wait_seconds
+    delays = hooklib.backoff_delays(initial=0.5, maximum=10.0)
+    announced = False
+    while True:
+        try:
+            conn = connect(user, password, database)
+        except Exception as exc:
+            code = error_code(exc)
+            if code == ER_ACCESS_DENIED:
+                raise hooklib.HookError(access_denied(config, user, key)) from None
+            if code == ER_DBACCESS_DENIED:
+                raise hooklib.HookError(no_grants(config)) from None
+            if code == ER_BAD_DB:
+                raise hooklib.HookError(
+                    f"database {config.name!r} does not exist at {config.address}: "
+                    "create it or set DB_CREATE=true"
+                ) from None
+            if not is_retriable(exc):
+                raise hooklib.HookError(
+                    f"cannot use the database at {config.address} as {user!r}: {error_text(exc)}"
+                ) from None
+            remaining = deadline - clock()
+            if remaining <= 0:
+                raise hooklib.HookError(
+                    f"database at {config.address} did not answer within "
+                    f"{config.wait_seconds} s (last error: {error_text(exc)})"
+                ) from None
+            if not announced:
+                log.info(
+                    "waiting up to %d s for the database at %s (%s)",
+                    config.wait_seconds,
+                    config.address,
+                    error_text(exc),
+                )
+                announced = True
+            sleep(max(0.0, min(next(delays), remaining)))
+            continue
+        log.info("database at %s answers (as %s)", config.address, user)
+        return conn
+
+
+def query(conn: Any, sql: str, args: Optional[Sequence[Any]] = None) -> list[tuple[Any, ...]]:
+    """Run one statement and return its rows."""
+    with conn.cursor() as cursor:
+        cursor.execute(sql, args)
+        return list(cursor.fetchall())
+
+
+def ensure_database(conn: Any, config: Config, log: logging.Logger) -> bool:
+    """Create the database unless it exists; return whether it was created."""
+    rows = query(
+        conn, "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", [config.name]
+    )
+    if rows:
+        log.info("unchanged: database %s", config.name)
+        return False
+    query(
+        conn,
+        f"CREATE DATABASE IF NOT EXISTS {quote_identifier(config.name)} "
+        "CHARACTER SET utf8 COLLATE utf8_general_ci",
+    )
+    log.info("created database %s", config.name)
+    return True
+
+
+def ensure_account(conn: Any, config: Config, connect: Connect, log: logging.Logger) -> bool:
+    """Create the account or fix its password when it does not log in; return whether changed."""
+    rows = query(
+        conn,
+        "SELECT COUNT(*) FROM mysql.user WHERE User = %s AND Host = %s",
+        [config.user, ACCOUNT_HOST],
+    )
+    if not rows or not rows[0][0]:
+        query(
+            conn,
+            "CREATE USER IF NOT EXISTS %s@%s IDENTIFIED BY %s",
+            [config.user, ACCOUNT_HOST, config.password],
+        )
+        log.info("created account %s@'%s'", config.user, ACCOUNT_HOST)
+        return True
+    if password_works(config, connect):
+        log.info("unchanged: account %s@'%s'", config.user, ACCOUNT_HOST)
+        return False
+    query(conn, "ALTER USER %s@%s IDENTIFIED BY %s", [config.user, ACCOUNT_HOST, config.password])
+    log.info("updated password of account %s@'%s'", config.user, ACCOUNT_HOST)
+    return True
+
+
+def password_works(config: Config, connect: Connect) -> bool:
+    """Tell whether the account logs in with the configured password."""
+    try:
+        connect(config.user, config.password, None).close()
+    except Exception as exc:
+        if error_code(exc) == ER_ACCESS_DENIED:
+            return False
+        raise
+    return True
+
+
+def ensure_grants(conn: Any, config: Config, log: logging.Logger) -> bool:
+    """Grant the account ALL on the database unless it has it; return whether changed."""
+    grants = [row[0] for row in query(conn, "SHOW GRANTS FOR %s@%s", [config.user, ACCOUNT_HOST])]
+    if grants_cover(grants, config.name):
+        log.info("unchanged: %s has ALL on %s", config.user, config.name)
+        return False
+    query(
+        conn,
+        f"GRANT ALL PRIVILEGES ON {quote_identifier(config.name)}.* TO %s@%s",
+        [config.user, ACCOUNT_HOST],
+    )
+    log.info("granted ALL on %s to %s@'%s'", config.name, config.user, ACCOUNT_HOST)
+    return True
+
+
+def provision(conn: Any, config: Config, connect: Connect, log: logging.Logger) -> list[str]:
+    """Create the database and account with the root connection; return what changed."""
+    changed: list[str] = []
+    try:
+        if ensure_database(conn, config, log):
+            changed.append("database")
+        if ensure_account(conn, config, connect, log):
+            changed.append("account")
+        if ensure_grants(conn, config, log):
+            changed.append("grants")
+    except Exception as exc:
+        code = error_code(exc)
+        if code in (
+            ER_DBACCESS_DENIED,
+            ER_ACCESS_DENIED,
+            ER_SPECIFIC_ACCESS_DENIED,
+            ER_TABLEACCESS_DENIED,
+            ER_CANT_CREATE_USER_WITH_GRANT,
+        ):
+            raise hooklib.HookError(
+                f"{config.root_user!r} may not create database {config.name!r} or account "
+                f"{config.user!r} at {config.address}: {error_text(exc)}"
+            ) from None
+        raise
+    # The account must now reach its database.
+    try:
+        connect(config.user, config.password, config.name).close()
+    except Exception as exc:
+        code = error_code(exc)
+        if code == ER_ACCESS_DENIED:
+            raise hooklib.HookError(
+                access_denied(config, config.user, config.password_key)
+            ) from None
+        if code == ER_DBACCESS_DENIED:
+            raise hooklib.HookError(no_grants(config)) from None
+        raise
+    return changed
+
+
+# -- glance-manage ---------------------------------------------------------------------------
+
+# oslo.log's default line: "2026-01-01 00:00:00.000 123 INFO some.logger [-] message".
+OSLO_LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \d+ "
+    r"(?P<level>[A-Z]+) (?P<logger>\S+) \[[^\]]*\] ?(?P<message>.*)$"
+)
+NOTICE_LEVELS = ("WARNING", "ERROR", "CRITICAL")
+
+
+def parse_manage_line(line: str) -> tuple[Optional[str], str]:
+    """Split a glance-manage output line into (oslo.log level or None for plain output, text)."""
+    match = OSLO_LOG_LINE.match(line)
+    if match is None:
+        return None, line
+    return match.group("level"), match.group("message")
+
+
+@dataclasses.dataclass
+class ManageResult:
+    """Exit status and output lines of one glance-manage run."""
+
+    returncode: int
+    output: list[str]
+
+    def messages(self) -> list[tuple[Optional[str], str]]:
+        """Return the output as (level, text) pairs."""
+        return [parse_manage_line(line) for line in self.output]
+
+
+Manage = Callable[[Config, Sequence[str]], ManageResult]
+Relay = Callable[[Optional[str], str], bool]
+
+
+def relay_migrations(level: Optional[str], text: str) -> bool:
+    """Pass on plain output, problems and the migrations being applied."""
+    return level is None or level in NOTICE_LEVELS or text.startswith("Running upgrade")
+
+
+def relay_problems(level: Optional[str], text: str) -> bool:
+    """Pass on problems only."""
+    return level in NOTICE_LEVELS
+
+
+def run_manage(
+    config: Config,
+    action: Sequence[str],
+    log: Optional[logging.Logger] = None,
+    relay: Optional[Relay] = None,
+) -> ManageResult:
+    """Run glance-manage with the database URL in its environment, relaying what matters."""
+    if relay is None:
+        relay = relay_problems if "load_metadefs" in action else relay_migrations
+    command = manage_command(config, *action)
+    env = manage_env(config, os.environ)
+    env.setdefault("PYTHONWARNINGS", "ignore")  # library deprecation notices are not news here
+    try:
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+    except FileNotFoundError:
+        raise hooklib.ConfigError(f"GLANCE_MANAGE: {config.glance_manage[0]!r} not found") from None
+    except PermissionError:
+        raise hooklib.ConfigError(
+            f"GLANCE_MANAGE: {config.glance_manage[0]!r} is not executable"
+        ) from None
+    output: list[str] = []
+    assert process.stdout is not None
+    for raw in process.stdout:
+        line = hooklib.redact(raw.rstrip("\n"), config.secrets)
+        if not line.strip():
+            continue
+        output.append(line)
+        level, text = parse_manage_line(line)
+        if log is not None and relay(level, text):
+            log.log(
+                logging.WARNING if level in NOTICE_LEVELS else logging.INFO,
+                "glance-manage %s: %s",
+                " ".join(action),
+                text,
+            )
+    return ManageResult(process.wait(), output)
+
+
+def sync_schema(config: Config, manage: Manage, log: logging.Logger) -> bool:
+    """Run glance-manage db sync; return whether it changed the schema."""
+    result = manage(config, ["db", "sync"])
+    if result.returncode != 0:
+        raise hooklib.HookError(
+            f"glance-manage db sync failed (exit {result.returncode}): "
+            f"{explain_manage_failure(config, result.output)}"
+        )
+    if any(UP_TO_DATE in text for _, text in result.messages()):
+        log.info("unchanged: schema of %s already at head, nothing to do", config.name)
+        return False
+    log.info("migrated schema of %s to head", config.name)
+    return True
+
+
+def count_metadefs(result: ManageResult) -> tuple[int, int]:
+    """Count namespaces load_metadefs loaded and those it skipped as already present."""
+    loaded = skipped = 0
+    for _, text in result.messages():
+        if text.endswith("loaded to database."):
+            loaded += 1
+        elif text.startswith("Skipping namespace"):
+            skipped += 1
+    return loaded, skipped
+
+
+def load_metadefs(config: Config, manage: Manage, log: logging.Logger) -> bool:
+    """Run glance-manage db load_metadefs (it keeps what is loaded); return whether it added any."""
+    result = manage(config, ["db", "load_metadefs"])
+    if result.returncode != 0:
+        raise hooklib.HookError(
+            f"glance-manage db load_metadefs failed (exit {result.returncode}): "
+            f"{explain_manage_failure(config, result.output)}"
+        )
+    loaded, skipped = count_metadefs(result)
+    if loaded:
+        log.info("loaded %d metadata definition namespace(s), %d already present", loaded, skipped)
+    else:
+        log.info("unchanged: metadata definitions (%d namespace(s) already present)", skipped)
+    return loaded > 0
+
+
+# -- entry points ---------------------------------------------------------------------------
+
+
+def run(
+    config: Config,
+    conn: Any,
+    log: Optional[logging.Logger] = None,
+    connect: Optional[Connect] = None,
+    manage: Optional[Manage] = None,
+) -> list[str]:
+    """Bring the database to Glance's head on an open connection; return what changed."""
+    log = log or logging.getLogger(HOOK)
+    connect = connect or pymysql_connector(config)
+    manage = manage or functools.partial(run_manage, log=log)
+    changed = provision(conn, config, connect, log) if config.create else []
+    if sync_schema(config, manage, log):
+        changed.append("schema")
+    if load_metadefs(config, manage, log):
+        changed.append("metadefs")
+    return changed
+
+
+def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, str]] = None) -> int:
+    """Run the hook as a Job does; return the exit code."""
+    del argv  # no arguments: everything comes from the environment
+    environ = os.environ if environ is None else environ
+
+    def body(log: logging.Logger) -> int:
+        """Read the settings, wait for the server, do the work."""
+        config = Config.from_env(environ)
+        started = time.monotonic()
+        connect = pymysql_connector(config)
+        conn = wait_for_server(config, connect, log)
+        try:
+            changed = run(config, conn, log=log, connect=connect)
+        finally:
+            conn.close()
+        log.info(
+            "done: database %s at %s at head; changed: %s; %.1f s",
+            config.name,
+            config.address,
+            ", ".join(changed) or "nothing",
+            time.monotonic() - started,
+        )
+        return hooklib.EXIT_OK
+
+    def secrets() -> tuple[str, ...]:
+        """Return the passwords to keep out of error lines."""
+        return tuple(environ.get(name, "") for name in ("DB_PASSWORD", "DB_ROOT_PASSWORD"))
+
+    return hooklib.run_main(HOOK, body, secrets)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

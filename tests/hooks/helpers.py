@@ -1,0 +1,72 @@
+"""Shared pieces of the hook tests: the awkward password and running a hook like a Job does."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from tests.services import REPO, scrubbed_env
+from tests.services.keystone import Request
+
+HOOKS = REPO / "hooks"
+# Every character that breaks naive URL, SQL or shell handling; used for every password here.
+PASSWORD = "p@ss:w/rd?#%' x"
+METADEFS = Path(sys.executable).parent.parent / "etc" / "glance" / "metadefs"
+
+
+@dataclasses.dataclass
+class HookRun:
+    """Outcome of one hook process."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    requests: list[Request] = dataclasses.field(default_factory=list)
+
+    @property
+    def lines(self) -> list[str]:
+        """Return the log lines (stderr)."""
+        return self.stderr.splitlines()
+
+    @property
+    def errors(self) -> list[str]:
+        """Return the error lines."""
+        return [line for line in self.lines if " level=error " in line]
+
+    @property
+    def writes(self) -> list[Request]:
+        """Return the requests that changed Keystone."""
+        return [r for r in self.requests if r.is_write]
+
+    def explain(self) -> str:
+        """Describe the run for an assertion message."""
+        calls = "\n".join(f"  {r.method} {r.path} {r.status}" for r in self.requests)
+        return f"exit {self.returncode} in {self.seconds:.1f}s\n{self.stderr}\nrequests:\n{calls}"
+
+
+HookRunner = Callable[..., HookRun]
+
+
+def run_hook_process(
+    script: str,
+    env: Mapping[str, str],
+    python: str = sys.executable,
+    timeout: float = 300,
+) -> HookRun:
+    """Run hooks/<script> the way a Job does: its own process, settings in the environment."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [python, str(HOOKS / script)],
+        env=scrubbed_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd="/",
+        check=False,
+    )
+    return HookRun(result.returncode, result.stdout, result.stderr, time.monotonic() - started)

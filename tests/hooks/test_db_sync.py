@@ -1,0 +1,389 @@
+"""db_sync.py: fast tests of its helpers with fakes, then against a real MariaDB."""
+
+from __future__ import annotations
+
+import logging
+import urllib.parse
+from collections.abc import Callable
+from typing import Any
+
+import db_sync
+import hooklib
+import pymysql
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.hooks.helpers import PASSWORD, HookRun
+from tests.services import free_port
+from tests.services.mariadb import MariaDB
+from tests.services.tcpproxy import TcpProxy
+
+BASE_ENV = {
+    "DB_HOST": "db.test",
+    "DB_NAME": "glance",
+    "DB_USER": "glance",
+    "DB_PASSWORD": "secret",
+}
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def test_config_defaults() -> None:
+    """Unset settings take the documented defaults."""
+    config = db_sync.Config.from_env(BASE_ENV)
+    assert config.port == 3306
+    assert config.create is False
+    assert config.root_user == "root"
+    assert config.wait_seconds == 300
+    assert config.glance_manage == ("glance-manage",)
+    assert config.config_dir == "/etc/glance/glance.conf.d"
+
+
+def test_config_empty_config_dir_means_none() -> None:
+    """GLANCE_CONFIG_DIR set but empty passes no --config-dir."""
+    config = db_sync.Config.from_env(dict(BASE_ENV, GLANCE_CONFIG_DIR=""))
+    assert config.config_dir is None
+    assert "--config-dir" not in db_sync.manage_command(config, "db", "sync")
+
+
+def test_config_keeps_password_blanks() -> None:
+    """A password is taken verbatim, blanks included."""
+    config = db_sync.Config.from_env(dict(BASE_ENV, DB_PASSWORD=" x "))
+    assert config.password == " x "
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"DB_HOST": ""}, "DB_HOST is required"),
+        ({"DB_PASSWORD": ""}, "DB_PASSWORD is required"),
+        ({"DB_PORT": "mysql"}, "DB_PORT must be an integer"),
+        ({"DB_PORT": "70000"}, "DB_PORT must be at least 1 and at most 65535"),
+        ({"DB_CREATE": "maybe"}, "DB_CREATE must be true or false"),
+        ({"DB_CREATE": "true"}, "DB_ROOT_PASSWORD is required"),
+        ({"DB_WAIT_SECONDS": "-1"}, "DB_WAIT_SECONDS must be at least 0"),
+        ({"DB_NAME": "x" * 65}, "DB_NAME is not a valid database name"),
+        ({"GLANCE_MANAGE": "'unclosed"}, "GLANCE_MANAGE cannot be parsed"),
+    ],
+)
+def test_bad_config_exits_2(
+    change: dict[str, str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad setting stops the hook before connecting: exit 2, one line naming it."""
+    assert db_sync.main(environ=dict(BASE_ENV, **change)) == hooklib.EXIT_CONFIG
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1, lines
+    assert "hook=db_sync level=error bad configuration:" in lines[0]
+    assert message in lines[0]
+
+
+def test_missing_glance_manage_exits_2(
+    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any
+) -> None:
+    """A GLANCE_MANAGE that does not exist is a configuration error."""
+    run = run_db_hook(db_env("nomanage", GLANCE_MANAGE="/nonexistent/glance-manage"))
+    assert run.returncode == 2, run.stderr
+    assert "GLANCE_MANAGE: '/nonexistent/glance-manage' not found" in run.errors[0]
+
+
+# -- pure helpers ----------------------------------------------------------------------------
+
+
+def test_database_url_round_trips_awkward_password() -> None:
+    """User and password are URL-encoded so SQLAlchemy reads back exactly what was given."""
+    config = db_sync.Config(
+        host="db.svc", port=3307, name="glance", user="gl@nce", password=PASSWORD
+    )
+    url = db_sync.database_url(config)
+    assert url.startswith("mysql+pymysql://gl%40nce:")
+    assert url.endswith("@db.svc:3307/glance?charset=utf8")
+    parsed = make_url(url)
+    assert (parsed.username, parsed.password) == ("gl@nce", PASSWORD)
+    assert (parsed.host, parsed.port, parsed.database) == ("db.svc", 3307, "glance")
+    assert parsed.query == {"charset": "utf8"}
+    split = urllib.parse.urlsplit(url)
+    assert urllib.parse.unquote(split.password or "") == PASSWORD
+
+
+def test_database_url_ipv6_host() -> None:
+    """An IPv6 address is bracketed."""
+    config = db_sync.Config(host="fd00::1", port=3306, name="glance", user="g", password="p")
+    assert "@[fd00::1]:3306/" in db_sync.database_url(config)
+
+
+def test_url_goes_through_environment_only() -> None:
+    """The password reaches glance-manage in its environment, never on its command line."""
+    config = db_sync.Config(host="h", port=1, name="glance", user="u", password=PASSWORD)
+    command = db_sync.manage_command(config, "db", "sync")
+    assert not any(PASSWORD in part or "mysql" in part for part in command)
+    env = db_sync.manage_env(config, {"PATH": "/bin"})
+    assert make_url(env["OS_DATABASE__CONNECTION"]).password == PASSWORD
+
+
+@pytest.mark.parametrize(
+    ("grants", "covered"),
+    [
+        (["GRANT USAGE ON *.* TO `glance`@`%`"], False),
+        (
+            [
+                "GRANT USAGE ON *.* TO `glance`@`%`",
+                "GRANT ALL PRIVILEGES ON `glance`.* TO `glance`@`%`",
+            ],
+            True,
+        ),
+        (["GRANT ALL PRIVILEGES ON `other`.* TO `glance`@`%`"], False),
+        (["GRANT SELECT, INSERT ON `glance`.* TO `glance`@`%`"], False),
+        (["GRANT ALL PRIVILEGES ON *.* TO `root`@`%` WITH GRANT OPTION"], True),
+    ],
+)
+def test_grants_cover(grants: list[str], covered: bool) -> None:
+    """SHOW GRANTS lines are read for ALL on the database or on everything."""
+    assert db_sync.grants_cover(grants, "glance") is covered
+
+
+def test_quote_identifier() -> None:
+    """Backticks in a name are doubled."""
+    assert db_sync.quote_identifier("we`ird") == "`we``ird`"
+
+
+def test_error_classification() -> None:
+    """Connection failures are worth waiting for; refusals are not."""
+    assert db_sync.is_retriable(pymysql.err.OperationalError(2003, "Can't connect"))
+    assert db_sync.is_retriable(ConnectionRefusedError(111, "refused"))
+    assert not db_sync.is_retriable(pymysql.err.OperationalError(1045, "Access denied"))
+    assert not db_sync.is_retriable(pymysql.err.OperationalError(1044, "Access denied to db"))
+
+
+def test_parse_manage_line() -> None:
+    """oslo.log lines are split into level and message; plain output has no level."""
+    line = "2026-11-24 16:19:26.980 13170 INFO alembic.runtime.migration [-] Running upgrade  -> a"
+    assert db_sync.parse_manage_line(line) == ("INFO", "Running upgrade  -> a")
+    assert db_sync.parse_manage_line("Database is synced successfully.") == (
+        None,
+        "Database is synced successfully.",
+    )
+
+
+def test_explain_manage_failure() -> None:
+    """glance-manage's output becomes one actionable line."""
+    config = db_sync.Config(host="h", port=1, name="glance", user="u", password="p")
+    denied = ['pymysql.err.OperationalError: (1142, "CREATE command denied to user")']
+    assert "lacks privileges on database 'glance'" in db_sync.explain_manage_failure(config, denied)
+    assert db_sync.explain_manage_failure(config, ["a", "b", ""]) == "b"
+
+
+class FakeClock:
+    """A clock that advances only when slept on."""
+
+    def __init__(self) -> None:
+        """Start at zero."""
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def time(self) -> float:
+        """Return the fake time."""
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        """Advance the fake time."""
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def failing_connect(*errors: Exception) -> Callable[[str, str, Any], Any]:
+    """A connect function raising the given errors in turn, then succeeding."""
+    queue = list(errors)
+
+    def connect(user: str, password: str, database: Any) -> Any:
+        if queue:
+            raise queue.pop(0)
+        return object()
+
+    return connect
+
+
+def test_wait_retries_connection_errors_with_backoff() -> None:
+    """Connection errors are retried with growing delays until the server answers."""
+    config = db_sync.Config(
+        host="h", port=1, name="glance", user="u", password="p", wait_seconds=60
+    )
+    clock = FakeClock()
+    refused = pymysql.err.OperationalError(2003, "Can't connect")
+    connect = failing_connect(refused, refused, refused)
+    db_sync.wait_for_server(config, connect, logging.getLogger("t"), clock.time, clock.sleep)
+    assert len(clock.sleeps) == 3
+    assert clock.sleeps[0] < clock.sleeps[1] < clock.sleeps[2]
+
+
+def test_wait_gives_up_at_the_bound() -> None:
+    """Past DB_WAIT_SECONDS the hook fails, saying so."""
+    config = db_sync.Config(host="h", port=1, name="glance", user="u", password="p", wait_seconds=5)
+    clock = FakeClock()
+    refused = pymysql.err.OperationalError(2003, "Can't connect to MySQL server")
+    with pytest.raises(hooklib.HookError, match=r"database at h:1 did not answer within 5 s"):
+        db_sync.wait_for_server(
+            config,
+            failing_connect(*[refused] * 100),
+            logging.getLogger("t"),
+            clock.time,
+            clock.sleep,
+        )
+    assert clock.now <= 5.0 + 1e-6
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        ((1045, "Access denied"), "refused user 'u' (access denied): the password in Secret key K"),
+        ((1044, "Access denied to database"), "user 'u' has no privileges on database 'glance'"),
+        ((1049, "Unknown database"), "database 'glance' does not exist"),
+    ],
+)
+def test_wait_does_not_retry_refusals(error: tuple[int, str], message: str) -> None:
+    """A refused login is reported at once, not waited on."""
+    config = db_sync.Config(
+        host="h", port=1, name="glance", user="u", password="p", password_key="K"
+    )
+    clock = FakeClock()
+    with pytest.raises(hooklib.HookError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        db_sync.wait_for_server(
+            config,
+            failing_connect(pymysql.err.OperationalError(*error)),
+            logging.getLogger("t"),
+            clock.time,
+            clock.sleep,
+        )
+    assert clock.sleeps == []
+
+
+# -- the real MariaDB ------------------------------------------------------------------------
+
+
+def assert_ok(run: HookRun) -> None:
+    """Fail with the hook's log when it did not exit 0."""
+    assert run.returncode == 0, f"exit {run.returncode}\n{run.stderr}"
+
+
+def test_empty_server_to_head_then_nothing_to_do(
+    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any, glance_head: str
+) -> None:
+    """On an empty server: database, account and schema at Glance's head; rerun changes nothing."""
+    mariadb.drop(database="glance", user="glance")
+    env = db_env("glance")
+    first = run_db_hook(env)
+    assert_ok(first)
+    assert mariadb.query("SELECT version_num FROM alembic_version", database="glance") == [
+        (glance_head,)
+    ]
+    [(namespaces,)] = mariadb.query("SELECT COUNT(*) FROM metadef_namespaces", database="glance")
+    assert namespaces > 0
+    assert any("created database glance" in line for line in first.lines)
+    assert any("migrated schema of glance to head" in line for line in first.lines)
+    assert "changed: database, account, grants, schema, metadefs" in first.lines[-1]
+    # The account logs in with the awkward password (it went through URL encoding intact).
+    mariadb.connect(user="glance", password=PASSWORD, database="glance").close()
+    for text in (first.stdout, first.stderr):
+        assert PASSWORD not in text
+        assert urllib.parse.quote(PASSWORD, safe="") not in text
+
+    second = run_db_hook(env)
+    assert_ok(second)
+    assert any("already at head, nothing to do" in line for line in second.lines)
+    assert "changed: nothing" in second.lines[-1]
+    assert mariadb.query("SELECT COUNT(*) FROM metadef_namespaces", database="glance") == [
+        (namespaces,)
+    ]
+
+
+def test_existing_database_without_create(
+    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any, glance_head: str
+) -> None:
+    """With DB_CREATE false the hook only migrates a database someone else made."""
+    mariadb.drop(database="precreated", user="precreated")
+    mariadb.create_database("precreated", "precreated", PASSWORD)
+    run = run_db_hook(db_env("precreated", DB_CREATE="false", DB_ROOT_PASSWORD=""))
+    assert_ok(run)
+    assert mariadb.query("SELECT version_num FROM alembic_version", database="precreated") == [
+        (glance_head,)
+    ]
+
+
+def test_account_password_is_fixed(
+    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any
+) -> None:
+    """DB_CREATE with an account whose password differs: the password is set, nothing else."""
+    mariadb.drop(database="fixpw", user="fixpw")
+    mariadb.create_database("fixpw", "fixpw", "an-older-password")
+    run = run_db_hook(db_env("fixpw"))
+    assert_ok(run)
+    assert any("updated password of account fixpw" in line for line in run.lines)
+    assert not any("created account" in line for line in run.lines)
+    mariadb.connect(user="fixpw", password=PASSWORD, database="fixpw").close()
+
+
+def test_database_down_waits_then_fails(
+    db_env: Callable[..., dict[str, str]], run_db_hook: Any
+) -> None:
+    """Nothing listens: the hook waits DB_WAIT_SECONDS, then exits 1 with one line."""
+    port = free_port()
+    run = run_db_hook(db_env("down", DB_PORT=str(port), DB_WAIT_SECONDS="3"))
+    assert run.returncode == 1, run.stderr
+    assert len(run.errors) == 1, run.stderr
+    assert f"database at 127.0.0.1:{port} did not answer within 3 s" in run.errors[0]
+    assert 3 <= run.seconds < 20
+    assert any("waiting up to 3 s for the database" in line for line in run.lines)
+
+
+def test_database_late_but_within_the_bound(
+    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any
+) -> None:
+    """The server starts answering after a few seconds: the hook waits and succeeds."""
+    mariadb.drop(database="late", user="late")
+    proxy = TcpProxy(mariadb.port)
+    proxy.open_after(2.0)
+    try:
+        run = run_db_hook(db_env("late", DB_PORT=str(proxy.port), DB_WAIT_SECONDS="60"))
+    finally:
+        proxy.close()
+    assert_ok(run)
+    assert any("waiting up to 60 s" in line for line in run.lines)
+
+
+def test_wrong_password(
+    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any
+) -> None:
+    """A wrong account password fails at once, naming the user and the Secret key."""
+    mariadb.drop(database="wrongpw", user="wrongpw")
+    mariadb.create_database("wrongpw", "wrongpw", PASSWORD)
+    env = db_env("wrongpw", DB_CREATE="false", DB_PASSWORD="not-it", DB_WAIT_SECONDS="60")
+    run = run_db_hook(env)
+    assert run.returncode == 1, run.stderr
+    assert len(run.errors) == 1, run.stderr
+    assert "refused user 'wrongpw' (access denied)" in run.errors[0]
+    assert "Secret key GlanceDatabasePassword is wrong" in run.errors[0]
+    assert run.seconds < 15
+    assert "not-it" not in run.stderr
+
+
+def test_wrong_root_password(db_env: Callable[..., dict[str, str]], run_db_hook: Any) -> None:
+    """With DB_CREATE, a wrong root password is reported as such."""
+    run = run_db_hook(
+        db_env("wrongroot", DB_ROOT_PASSWORD="nope", DB_ROOT_PASSWORD_KEY="DbRootPassword")
+    )
+    assert run.returncode == 1, run.stderr
+    assert "refused user 'root' (access denied)" in run.errors[0]
+    assert "Secret key DbRootPassword" in run.errors[0]
+
+
+def test_missing_grants(
+    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any
+) -> None:
+    """An account without rights on the database: exit 1 naming the database and the user."""
+    mariadb.drop(database="nogrants", user="nogrants")
+    mariadb.query("CREATE DATABASE nogrants")
+    mariadb.query("CREATE USER 'nogrants'@'%%' IDENTIFIED BY %s", [PASSWORD])
+    run = run_db_hook(db_env("nogrants", DB_CREATE="false"))
+    assert run.returncode == 1, run.stderr
+    assert len(run.errors) == 1, run.stderr
+    assert "user 'nogrants' has no privileges on database 'nogrants'" in run.errors[0]

@@ -1,0 +1,127 @@
+"""hooklib.py: environment reading, one-line logging, redaction, retries, exit codes."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import hooklib
+import pytest
+
+
+def test_env_reads_and_defaults() -> None:
+    """Values are stripped; unset or empty ones take the default."""
+    env = hooklib.Env({"A": "  x ", "EMPTY": "", "N": "7", "B": "Yes", "L": "a, b,,a"})
+    assert env.text("A") == "x"
+    assert env.text("EMPTY", "d") == "d"
+    assert env.text("MISSING", "d") == "d"
+    assert env.integer("N", 1) == 7
+    assert env.integer("MISSING", 3) == 3
+    assert env.flag("B", False) is True
+    assert env.items("L", ()) == ("a", "b")
+    assert env.secret("A") == "  x "
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda env: env.text("MISSING", required=True), "MISSING is required but not set"),
+        (lambda env: env.secret("EMPTY", required=True), "EMPTY is required but not set"),
+        (lambda env: env.integer("WORD", 1), "WORD must be an integer, got 'ten'"),
+        (lambda env: env.integer("N", 1, maximum=5), "N must be at least 0 and at most 5, got 7"),
+        (lambda env: env.flag("WORD", False), "WORD must be true or false, got 'ten'"),
+        (lambda env: env.url("WORD"), "WORD must be an http:// or https:// URL"),
+    ],
+)
+def test_env_errors_name_the_variable(call: object, message: str) -> None:
+    """Every bad value raises ConfigError naming the variable."""
+    env = hooklib.Env({"EMPTY": "", "WORD": "ten", "N": "7"})
+    with pytest.raises(hooklib.ConfigError, match=message):
+        call(env)  # type: ignore[operator]
+
+
+def test_log_lines_are_single_lines() -> None:
+    """Every record is one line with the hook name, whatever the message holds."""
+    stream = io.StringIO()
+    log = hooklib.setup_logging("demo", stream)
+    try:
+        log.info("first\nsecond\n\nthird")
+        log.warning("plain")
+    finally:
+        logging.getLogger().handlers.clear()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith("hook=demo level=info first | second | third")
+    assert " hook=demo level=warning plain" in lines[1]
+
+
+def test_redact_plain_and_encoded() -> None:
+    """A secret is hidden however it was written."""
+    secret = "p@ss:w/rd?#%' x"
+    text = f"a {secret} b p%40ss%3Aw%2Frd%3F%23%25%27%20x c"
+    assert hooklib.redact(text, [secret, ""]) == "a *** b *** c"
+
+
+def test_backoff_grows_to_a_cap() -> None:
+    """Delays double up to the cap, within the jitter."""
+    delays = hooklib.backoff_delays(initial=1, maximum=4, jitter=0.0)
+    assert [next(delays) for _ in range(5)] == [1, 2, 4, 4, 4]
+
+
+def test_retry_only_what_it_is_told() -> None:
+    """Accepted errors are retried up to the bound; others pass through at once."""
+    calls: list[int] = []
+    slept: list[float] = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise ConnectionError("down")
+        return "up"
+
+    log = logging.getLogger("test")
+    result = hooklib.retry(
+        flaky, lambda e: isinstance(e, ConnectionError), 5, log, "x", sleep=slept.append
+    )
+    assert result == "up" and len(slept) == 2
+    with pytest.raises(ValueError):
+        hooklib.retry(
+            lambda: (_ for _ in ()).throw(ValueError("bad")),
+            lambda e: isinstance(e, ConnectionError),
+            5,
+            log,
+            "x",
+            sleep=slept.append,
+        )
+    calls.clear()
+    with pytest.raises(ConnectionError):
+        hooklib.retry(
+            lambda: (_ for _ in ()).throw(ConnectionError("down")),
+            lambda e: True,
+            2,
+            log,
+            "x",
+            sleep=slept.append,
+        )
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (hooklib.ConfigError("bad"), hooklib.EXIT_CONFIG),
+        (hooklib.HookError("failed"), hooklib.EXIT_FAILURE),
+        (RuntimeError("boom\nwith detail"), hooklib.EXIT_FAILURE),
+    ],
+)
+def test_run_main_exit_codes(
+    error: Exception, code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Errors become one error line and the matching exit code; secrets are hidden."""
+
+    def body(log: logging.Logger) -> int:
+        raise type(error)(f"{error} s3cret")
+
+    assert hooklib.run_main("demo", body, lambda: ["s3cret"]) == code
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "level=error" in lines[0]
+    assert "s3cret" not in lines[0]
