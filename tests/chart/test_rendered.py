@@ -104,3 +104,28 @@ def test_only_backend_host_access_relaxes_pod_security() -> None:
             assert all("glance-api" in v or "host-" in v for v in found), found
         else:
             assert found == [], where
+
+
+def checksums(values: dict) -> dict[str, str]:
+    """The config checksum of every StatefulSet's pod template, by name."""
+    return {
+        o["metadata"]["name"]: o["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        for o in render(ROOT / "bin" / "helm", values)
+        if o["kind"] == "StatefulSet"
+    }
+
+
+def test_a_config_change_rolls_exactly_the_workloads_it_touches() -> None:
+    base = {"glanceAPIs": {"central": {"type": "split"}, "edge1": {"type": "edge"}}}
+    before = checksums(base)
+    api_change = {
+        "glanceAPIs": {
+            "central": {"type": "split"},
+            "edge1": {"type": "edge", "customServiceConfig": "[DEFAULT]\ndebug = true\n"},
+        }
+    }
+    after = checksums(api_change)
+    assert {n for n in before if before[n] != after[n]} == {"glance-edge1-edge-api"}
+    everywhere = checksums({**base, "customServiceConfig": "[DEFAULT]\ndebug = true\n"})
+    assert all(before[n] != everywhere[n] for n in before)
+    assert checksums(base) == before
