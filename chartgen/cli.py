@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
 from chartgen import assemble, convert, validate
 from chartgen.crd import load_crd_spec, load_yaml
@@ -117,7 +116,7 @@ def convert_command(resource: Path, output: Path | None, chart: Path) -> None:
     check_values(chart, [spec], str(resource))
     name = (document.get("metadata") or {}).get("name") if "spec" in document else None
     header = f"# Values for the Glance chart, from Glance {name or resource.name}.\n"
-    text = header + yaml.safe_dump(spec, sort_keys=False, default_flow_style=False)
+    text = header + convert.to_yaml(spec)
     if output:
         output.write_text(text, encoding="utf-8")
     else:
@@ -168,6 +167,11 @@ def validate_command(files: tuple[Path, ...], render: bool, chart: Path) -> None
             data = {}
         if not isinstance(data, dict):
             raise InputError(f"{f}: values must be a mapping")
+        if convert.is_resource(data):
+            raise InputError(
+                f"{f}: is a {data['kind']} object, not values; "
+                f"`chartgen convert {f}` prints the values of a Glance resource"
+            )
         layers.append(data)
     source = ", ".join(str(f) for f in files)
     check_values(chart, layers, source)

@@ -125,3 +125,27 @@ def test_build_check_reports_a_stale_chart(tmp_path: Path) -> None:
     result = invoke("build", "--check", "--out", str(tmp_path / "nothing"))
     assert result.exit_code == 1
     assert "does not exist; run `make chart`" in result.stderr
+
+
+def test_convert_writes_ini_as_a_literal_block(tmp_path: Path) -> None:
+    resource = {**GLANCE, "spec": {"customServiceConfig": "[DEFAULT]\ndebug = true\n"}}
+    result = invoke("convert", write(tmp_path, "g.yaml", resource), "--chart", str(CHART))
+    assert result.exit_code == 0, result.stderr
+    assert "customServiceConfig: |\n  [DEFAULT]\n  debug = true\n" in result.stdout
+
+
+def test_validate_points_a_resource_at_convert(tmp_path: Path) -> None:
+    path = write(tmp_path, "glance.yaml", GLANCE)
+    result = invoke("validate", "-f", path, "--chart", str(CHART), "--no-render")
+    assert result.exit_code == 1
+    assert f"is a Glance object, not values; `chartgen convert {path}`" in result.stderr
+
+
+def test_validate_applies_the_chart_rules_beyond_the_schema(tmp_path: Path) -> None:
+    mixed = {"glanceAPIs": {"default": {"type": "split"}}, "glanceAPIInternal": {"replicas": 1}}
+    path = write(tmp_path, "mixed.yaml", mixed)
+    assert invoke("validate", "-f", path, "--chart", str(CHART), "--no-render").exit_code == 0
+    result = invoke("validate", "-f", path, "--chart", str(CHART))
+    assert result.exit_code == 1
+    assert "the chart refuses these values" in result.stderr
+    assert "glanceAPIInternal" in result.stderr
