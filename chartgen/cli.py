@@ -138,7 +138,9 @@ def render_problems(helm: str, chart: Path, files: tuple[Path, ...]) -> list[Dia
     if result.returncode == 0:
         return []
     lines = [ln.strip() for ln in result.stderr.splitlines() if ln.strip()]
-    return [Diagnostic("error", "", ln.removeprefix("Error: ")) for ln in lines]
+    # The chart lists its findings as "- message"; anything else is helm's own error.
+    findings = [ln[2:] for ln in lines if ln.startswith("- ")] or lines
+    return [Diagnostic("error", "helm template", ln.removeprefix("Error: ")) for ln in findings]
 
 
 @main.command("validate")
