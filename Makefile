@@ -17,18 +17,22 @@ export HELM_CACHE_HOME := $(CURDIR)/.helm/cache
 export HELM_CONFIG_HOME := $(CURDIR)/.helm/config
 export HELM_DATA_HOME := $(CURDIR)/.helm/data
 
-.PHONY: chart tools venv py39 helm-tools services generate lint preview test check-generated \
+.PHONY: chart tools venv py39 helm-tools argocheck go-test package services generate lint preview test check-generated \
 	unit unittest lint-python lint-examples bench clean
 
 ## chart: install what is missing, generate chart/, lint it, render the default preview
 chart: tools generate lint preview
 
-## tools: pinned helm 4, helm 3 and helm-unittest in bin/, the Python venv, and the
-## Python 3.9 venv with what the hook images carry (openstacksdk 1.0, PyMySQL 1.0)
-tools: helm-tools venv py39
+## tools: pinned helm 4, helm 3, helm-unittest and argocheck in bin/, the Python venv, and
+## the Python 3.9 venv with what the hook images carry (openstacksdk 1.0, PyMySQL 1.0)
+tools: helm-tools argocheck venv py39
 
 helm-tools:
 	@tools/build.sh
+
+# Argo CD's own hook classification (gitops-engine), run on rendered objects by the tests.
+argocheck:
+	@tools/argocheck/build.sh
 
 venv: $(VENV)/.installed
 
@@ -64,7 +68,7 @@ preview: helm-tools
 	@echo "default render: build/preview.yaml ($$(grep -c '^kind:' build/preview.yaml) objects)"
 
 ## test: everything CI runs
-test: tools services check-generated lint-python unit unittest
+test: tools services check-generated lint-python unit unittest go-test
 
 check-generated: venv
 	@$(CHARTGEN) build --check
@@ -73,7 +77,7 @@ lint-python: venv
 	@$(VENV)/bin/ruff check chartgen hooks tests benchmarks
 	@$(VENV)/bin/ruff format --check chartgen hooks tests benchmarks
 
-unit: venv helm-tools
+unit: venv helm-tools argocheck
 	@$(PY) -m pytest -q tests
 
 # helm-unittest renders with the Helm engine it is built with, whichever helm starts it, so
@@ -81,9 +85,17 @@ unit: venv helm-tools
 unittest: helm-tools
 	@$(HELM) unittest chart
 
+go-test:
+	@cd tools/argocheck && go test ./...
+
+## package: dist/glance-<version>.tgz and dist/index.yaml, reproducibly (CHART_URL= optional)
+package: helm-tools lint
+	@tools/package.sh $(CHART_URL)
+
 ## bench: print the chart's and the hooks' figures
 bench: tools services
 	@$(PY) benchmarks/bench_chart.py
+	@$(PY) benchmarks/bench_hooks.py
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache

@@ -1,0 +1,119 @@
+"""The packaged chart (tools/package.sh): the same objects as chart/, without the tests,
+indexed under the version of chart/Chart.yaml, and the same bytes from the same chart."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.chart.cases import EXAMPLES
+from tests.chart.rendering import NAMESPACE
+from tests.conftest import CHART, ROOT, run_helm
+
+PACKAGE = ROOT / "tools" / "package.sh"
+EPOCH = 1700000000  # 2023-11-14T22:13:20Z
+URL = "https://charts.example.com/glance"
+CASES: list[Path | None] = [None, *EXAMPLES]
+IDS = ["defaults"] + [f.stem for f in EXAMPLES]
+
+
+def version() -> str:
+    return str(yaml.safe_load((CHART / "Chart.yaml").read_text())["version"])
+
+
+def package(dist: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run tools/package.sh into dist with a fixed SOURCE_DATE_EPOCH."""
+    env = {**os.environ, "DIST": str(dist), "SOURCE_DATE_EPOCH": str(EPOCH)}
+    return subprocess.run(
+        [str(PACKAGE), *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A dist directory with the packaged chart and its index."""
+    out = tmp_path_factory.mktemp("dist")
+    result = package(out, URL)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def archive(dist: Path) -> Path:
+    path = dist / f"glance-{version()}.tgz"
+    assert path.is_file(), sorted(p.name for p in dist.iterdir())
+    return path
+
+
+def template(helm: Path, chart: Path, file: Path | None) -> str:
+    args = ["template", "glance", str(chart), "--namespace", NAMESPACE]
+    if file:
+        args += ["-f", str(file)]
+    result = run_helm(helm, *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("file", CASES, ids=IDS)
+def test_archive_renders_like_the_chart(helm: Path, archive: Path, file: Path | None) -> None:
+    """Nothing a template needs is left out of the archive."""
+    assert template(helm, archive, file) == template(helm, CHART, file)
+
+
+def test_archive_holds_the_chart_but_not_its_tests(archive: Path) -> None:
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        times = {m.mtime for m in tar.getmembers()}
+    assert "glance/Chart.yaml" in names
+    assert "glance/values.schema.json" in names
+    assert any(n.startswith("glance/templates/") for n in names)
+    assert any(n.startswith("glance/files/hooks/") for n in names)
+    leaked = [n for n in names if n.startswith("glance/tests/") or "__pycache__" in n]
+    assert leaked == [], "excluded by chart/.helmignore"
+    # Files are dated SOURCE_DATE_EPOCH, not when they were written.
+    assert times == {EPOCH}
+
+
+def test_index_names_the_chart_version(dist: Path, archive: Path) -> None:
+    index: dict[str, Any] = yaml.safe_load((dist / "index.yaml").read_text())
+    entries = index["entries"]["glance"]
+    assert [e["version"] for e in entries] == [version()]
+    entry = entries[0]
+    assert entry["urls"] == [f"{URL}/glance-{version()}.tgz"]
+    assert entry["digest"] == hashlib.sha256(archive.read_bytes()).hexdigest()
+    # Times are the fixed instant, as strings in RFC 3339 (what Helm writes and reads).
+    assert str(entry["created"]).startswith("2023-11-14")
+    assert str(index["generated"]).startswith("2023-11-14")
+
+
+def test_packaging_is_reproducible(tmp_path: Path, dist: Path) -> None:
+    """A second run, elsewhere and later, writes the same bytes."""
+    result = package(tmp_path, URL)
+    assert result.returncode == 0, result.stderr
+    for name in (f"glance-{version()}.tgz", "index.yaml"):
+        assert (tmp_path / name).read_bytes() == (dist / name).read_bytes(), name
+
+
+def test_index_is_read_by_helm(helm: Path, dist: Path, tmp_path: Path) -> None:
+    """Helm accepts the rewritten index: merging it into a new one keeps the entry."""
+    other = tmp_path / "repo"
+    other.mkdir()
+    result = run_helm(
+        helm, "repo", "index", str(other), "--merge", str(dist / "index.yaml"), "--url", URL
+    )
+    assert result.returncode == 0, result.stderr
+    merged = yaml.safe_load((other / "index.yaml").read_text())
+    assert [e["version"] for e in merged["entries"]["glance"]] == [version()]
+
+
+def test_bad_arguments(tmp_path: Path) -> None:
+    result = package(tmp_path, URL, "extra")
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
