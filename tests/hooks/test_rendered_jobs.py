@@ -10,9 +10,14 @@ image has glance-manage), and the metadata definitions' folder, which the image 
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import os
+import re
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,14 +61,13 @@ def values(mariadb: MariaDB, keystone: Keystone, **extra: Any) -> dict[str, Any]
 def job_process(
     objects: list[dict], component: str, secret: dict[str, str], root: Path
 ) -> tuple[list[str], dict[str, str]]:
-    """The argv and environment of a rendered hook Job's container, files laid out under root."""
-    job = next(
-        o
-        for o in objects
-        if o["kind"] == "Job"
-        and o["metadata"]["labels"]["app.kubernetes.io/component"] == component
+    """The argv and environment of a rendered hook Job's (or test Pod's) container, its
+    ConfigMap files laid out under root."""
+    hooks = [o for o in objects if o["kind"] in ("Job", "Pod")]
+    hook = next(
+        h for h in hooks if h["metadata"]["labels"]["app.kubernetes.io/component"] == component
     )
-    pod = job["spec"]["template"]["spec"]
+    pod = hook["spec"] if hook["kind"] == "Pod" else hook["spec"]["template"]["spec"]
     [container] = pod["containers"]
     configmaps = {o["metadata"]["name"]: o for o in objects if o["kind"] == "ConfigMap"}
     volumes = {v["name"]: v for v in pod["volumes"]}
@@ -71,7 +75,7 @@ def job_process(
         target = root / mount["mountPath"].lstrip("/")
         target.mkdir(parents=True, exist_ok=True)
         source = volumes[mount["name"]]
-        if "configMap" in source:
+        if "configMap" in source and source["configMap"]["name"] in configmaps:
             for key, text in configmaps[source["configMap"]["name"]]["data"].items():
                 (target / key).write_text(text)
     env = {}
@@ -143,3 +147,49 @@ def test_rendered_keystone_job_registers_then_writes_nothing(
     again = run_job(objects, "keystone-register", tmp_path / "again")
     assert again.returncode == 0, again.stderr
     assert [r for r in keystone.requests_since(mark) if r.is_write] == []
+
+
+def test_rendered_release_check_passes_then_catches_a_wrong_catalog(
+    helm: Path, mariadb: MariaDB, keystone: Keystone, tmp_path: Path
+) -> None:
+    """`helm test`'s program, as the pod runs it, on a registered cloud whose APIs answer."""
+    with healthcheck_server() as port:
+        endpoint = f"http://127.0.0.1:{port}"
+        api = {"type": "single", "override": {"service": {"public": {"endpointURL": endpoint}}}}
+        objects = render(helm, values(mariadb, keystone, glanceAPIs={"default": api}))
+        assert run_job(objects, "keystone-register", tmp_path / "register").returncode == 0
+        argv, env = job_process(objects, "test-healthcheck", SECRET, tmp_path / "pod")
+        # The pod reaches each API Service by its cluster name; here they are all one server.
+        env["CHECKS"] = re.sub(r"https?://[^/]+", endpoint, env["CHECKS"])
+        env["RETRIES"] = "0"
+        passed = subprocess.run(argv, env=scrubbed_env(**env), capture_output=True, text=True)
+        assert passed.returncode == 0, passed.stdout + passed.stderr
+        assert passed.stdout.count("ok   http://127.0.0.1") == 2
+        assert "ok   catalog lists image" in passed.stdout
+        wrong = dict(env, CATALOG=env["CATALOG"].replace(endpoint, "http://elsewhere:9292"))
+        failed = subprocess.run(argv, env=scrubbed_env(**wrong), capture_output=True, text=True)
+        assert failed.returncode == 1
+        assert "FAIL public endpoint in RegionOne: want http://elsewhere:9292" in failed.stdout
+
+
+@contextlib.contextmanager
+def healthcheck_server() -> Iterator[int]:
+    """A loopback HTTP server answering 200 on /healthcheck, like a healthy Glance."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+            self.send_response(200 if self.path == "/healthcheck" else 404)
+            self.end_headers()
+            self.wfile.write(b"OK")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
