@@ -17,7 +17,7 @@ export HELM_CACHE_HOME := $(CURDIR)/.helm/cache
 export HELM_CONFIG_HOME := $(CURDIR)/.helm/config
 export HELM_DATA_HOME := $(CURDIR)/.helm/data
 
-.PHONY: chart tools venv py39 helm-tools argocheck go-test package services generate lint preview test check-generated \
+.PHONY: chart tools venv py39 helm-tools argocheck go-test package services e2e e2e-deps generate lint preview test check-generated \
 	unit unittest lint-python lint-examples bench clean
 
 ## chart: install what is missing, generate chart/, lint it, render the default preview
@@ -46,8 +46,8 @@ $(VENV)/.installed: pyproject.toml
 py39: venv
 	@$(PY) -m tests.services.py39 >/dev/null
 
-## services: Debian packages the tests run for real (MariaDB, Apache httpd with mod_wsgi)
-DEBIAN_PACKAGES := mariadb-server apache2 libapache2-mod-wsgi-py3
+## services: Debian packages the tests run for real (MariaDB, memcached, Apache httpd)
+DEBIAN_PACKAGES := mariadb-server memcached apache2 apache2-dev libapache2-mod-wsgi-py3
 services:
 	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
@@ -77,7 +77,8 @@ lint-python: venv
 	@$(VENV)/bin/ruff check chartgen hooks tests benchmarks
 	@$(VENV)/bin/ruff format --check chartgen hooks tests benchmarks
 
-unit: venv helm-tools argocheck
+# Every pytest suite at once, the end-to-end one included, for a single summary.
+unit: venv helm-tools argocheck services e2e-deps
 	@$(PY) -m pytest -q tests
 
 # helm-unittest renders with the Helm engine it is built with, whichever helm starts it, so
@@ -91,6 +92,18 @@ go-test:
 ## package: dist/glance-<version>.tgz and dist/index.yaml, reproducibly (CHART_URL= optional)
 package: helm-tools lint
 	@tools/package.sh $(CHART_URL)
+
+# mod_wsgi built against the venv's Python (it needs apxs from apache2-dev), so httpd serves
+# the venv's Glance in the end-to-end tests.
+e2e-deps: $(VENV)/.mod_wsgi
+$(VENV)/.mod_wsgi: $(VENV)/.installed | services
+	@$(PY) -m pip install --quiet mod_wsgi
+	@touch $@
+
+## e2e: the rendered chart run for real (hook Jobs, API pods under httpd + mod_wsgi,
+## the reference policy scenario); as root, in private mount namespaces
+e2e: tools services e2e-deps
+	@$(PY) -m pytest -q tests/e2e
 
 ## bench: print the chart's and the hooks' figures
 bench: tools services

@@ -276,3 +276,22 @@ iscsi: /etc/iscsi
 iscsi-nodes: /var/lib/iscsi
 udev: /run/udev
 {{- end -}}
+
+{{/*
+Env of a container working on an image cache. Glance keys each node's cache in the database
+by the URL the node is reached at (worker_self_reference_url, required by the centralized_db
+cache driver; older Glance ignores it): the pod's own name in its headless Service. "pod" is
+the pod's name, or empty in the pod itself, which then reads its name from the downward API.
+Usage: include "glance.pod.cacheEnv" (dict "context" $ "item" $item "pod" "")
+*/}}
+{{- define "glance.pod.cacheEnv" -}}
+{{- $scheme := ternary "https" "http" (ne .item.tlsSecret "") -}}
+{{- if not .pod -}}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+{{ end -}}
+- name: OS_DEFAULT__WORKER_SELF_REFERENCE_URL
+  value: {{ printf "%s://%s.%s.%s.svc:9292" $scheme (.pod | default "$(POD_NAME)") .item.workload .context.Release.Namespace | quote }}
+{{- end -}}

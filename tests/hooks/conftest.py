@@ -24,7 +24,7 @@ from tests.hooks.helpers import (  # noqa: E402
     HookRunner,
     run_hook_process,
 )
-from tests.services import ServiceError  # noqa: E402
+from tests.services.fixtures import running_keystone, running_mariadb  # noqa: E402
 from tests.services.keystone import Keystone  # noqa: E402
 from tests.services.mariadb import MariaDB  # noqa: E402
 
@@ -39,35 +39,18 @@ def _restore_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
-def _service(factory: Callable[[], object], what: str) -> object:
-    """Start a service, turning setup failures into a clear fixture error."""
-    try:
-        return factory()
-    except ServiceError as exc:
-        pytest.fail(f"could not start {what}: {exc}", pytrace=False)
-
-
 @pytest.fixture(scope="session")
 def mariadb() -> Iterator[MariaDB]:
     """A MariaDB server for the whole session, root password PASSWORD."""
-    server = _service(lambda: MariaDB(PASSWORD).start(), "MariaDB")
-    assert isinstance(server, MariaDB)
-    try:
+    with running_mariadb(PASSWORD) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
 def keystone(mariadb: MariaDB, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keystone]:
     """A Keystone for the whole session on its own database, admin password PASSWORD."""
-    workdir = tmp_path_factory.mktemp("keystone")
-    server = _service(lambda: Keystone(mariadb, PASSWORD, workdir=workdir).start(), "Keystone")
-    assert isinstance(server, Keystone)
-    try:
+    with running_keystone(mariadb, PASSWORD, tmp_path_factory.mktemp("keystone")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,216 @@
+"""End-to-end fixtures: MariaDB, Keystone and memcached once per session; Glance per module.
+
+`deploy(values)` renders the chart with loopback addresses for the database, Keystone and
+memcached, then installs it the way Helm would: the db sync Job, the API pods (init container,
+then httpd), the Keystone registration Job. Every process is stopped when the scope ends.
+
+Run as root (private mount namespaces): `make e2e`. Besides the venv's glance, keystone and
+openstacksdk it needs Debian's mariadb-server, apache2, apache2-dev and memcached, and in the
+venv PyPI mod_wsgi (built against the venv's Python with apache2-dev's apxs) and
+python-memcached (keystonemiddleware's memcache pool, which the Glance image carries).
+GLANCE_E2E_KEEP=1 keeps the pods' files and logs (under /var/tmp/glance-e2e-*).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import importlib.util
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from tests.e2e.deploy import ApiProcess, Cluster, render, stop_api, work_root
+from tests.services import (
+    HOST,
+    free_port,
+    port_open,
+    start_process,
+    stop_process,
+    tail,
+    wait_for,
+)
+from tests.services.fixtures import running_keystone, running_mariadb
+from tests.services.keystone import Keystone
+from tests.services.mariadb import MariaDB
+
+REGION = "RegionOne"
+SECRET_NAME = "osp-secret"
+# The user's Secret, keyed as osp-secret is: values with every character that breaks a URL, an
+# INI file or a shell.
+SECRET = {
+    "GlancePassword": "gl@nce:p/w?#%' x$y",
+    "GlanceDatabasePassword": "p@ss:w/rd?#%' x$y",
+    "AdminPassword": "@dm1n:p/w?#%' x$y",
+    "DbRootPassword": "r00t@:p/w?#%' x$y",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The OpenStack libraries' deprecation warnings are noise here."""
+    for item in items:
+        if "tests/e2e/" not in str(item.fspath):
+            continue
+        item.add_marker(pytest.mark.filterwarnings("ignore::DeprecationWarning"))
+        item.add_marker(pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"))
+
+
+RUNNING: list[ApiProcess] = []
+MISSING_HINT = {
+    "mod_wsgi": "pip install mod_wsgi (needs apache2-dev)",
+    "memcache": "pip install python-memcached",
+}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test shows the end of each running Glance API's log."""
+    report = yield
+    if report.failed:
+        for api in RUNNING:
+            report.sections.append((f"{api.name} log ({api.log})", tail(api.log, 40)))
+    return report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _requirements() -> None:
+    """Fail once, with the fix, without root (private mount namespaces) or when the venv lacks
+    what the Glance image would carry."""
+    if os.geteuid() != 0:
+        pytest.fail("end-to-end tests mount file systems: run them as root", pytrace=False)
+    missing = [
+        hint for module, hint in MISSING_HINT.items() if importlib.util.find_spec(module) is None
+    ]
+    if missing:
+        pytest.fail("the venv lacks: " + "; ".join(missing), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def mariadb() -> Iterator[MariaDB]:
+    """MariaDB whose root password is the Secret's DbRootPassword."""
+    with running_mariadb(SECRET["DbRootPassword"]) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def keystone(mariadb: MariaDB, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Keystone]:
+    """Keystone whose admin password is the Secret's AdminPassword."""
+    workdir = tmp_path_factory.mktemp("keystone")
+    with running_keystone(mariadb, SECRET["AdminPassword"], workdir, region=REGION) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def memcached(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """memcached on loopback (keystonemiddleware's token cache): yields host:port."""
+    program = shutil.which("memcached") or shutil.which("memcached", path="/usr/bin:/usr/sbin")
+    if program is None:
+        pytest.fail("memcached is not installed: `make services` installs it", pytrace=False)
+    port = free_port()
+    log = tmp_path_factory.mktemp("memcached") / "memcached.log"
+    process = start_process(
+        [program, "-l", HOST, "-p", str(port), "-U", "0", "-u", "nobody", "-m", "16"], log
+    )
+    try:
+        wait_for(lambda: port_open(port), 30, "memcached")
+        yield f"{HOST}:{port}"
+    finally:
+        stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    """Where the rendered pods run; the user's Secret is osp-secret."""
+    with work_root() as root:
+        yield Cluster(root, {SECRET_NAME: SECRET})
+
+
+@dataclasses.dataclass
+class Deployment:
+    """An installed release: its rendered objects, API processes and catalog URLs."""
+
+    objects: list[dict[str, Any]]
+    apis: dict[str, ApiProcess]
+    endpoints: dict[str, str]
+    db_sync: subprocess.CompletedProcess[str]
+    registration: subprocess.CompletedProcess[str]
+
+    def cronjobs(self, component: str) -> list[str]:
+        """Names of the rendered CronJobs of a component (db-purge, cache-cleaner, …)."""
+        return [
+            obj["metadata"]["name"]
+            for obj in self.objects
+            if obj["kind"] == "CronJob"
+            and obj["metadata"]["labels"].get("app.kubernetes.io/component") == component
+        ]
+
+
+def loopback_values(
+    mariadb: MariaDB, keystone: Keystone, memcached: str, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """values plus what points the release at the loopback services (nothing else changes)."""
+    merged = copy.deepcopy(dict(values))
+    merged.setdefault("database", {}).update(host=HOST, port=mariadb.port)
+    merged.setdefault("keystone", {}).update(authURL=keystone.url, region=REGION)
+    merged.setdefault("memcached", {}).update(servers=[memcached])
+    return merged
+
+
+@pytest.fixture(scope="module")
+def deploy(
+    mariadb: MariaDB, keystone: Keystone, memcached: str, cluster: Cluster
+) -> Iterator[Callable[..., Deployment]]:
+    """Install a release from values; its API processes stop when the module ends.
+
+    The API named `api` (default `default`) is published on loopback: its catalog URLs are set
+    with override.service.<endpoint>.endpointURL, an ordinary setting, and its pods listen on
+    those ports. Ports are free ones on 127.0.0.1.
+    """
+    started: list[ApiProcess] = []
+
+    def install(values: Any, api: str = "default") -> Deployment:
+        """values: a dict, or a function of the catalog URLs ({"public": …, "internal": …})."""
+        build = values if callable(values) else (lambda _: values)
+        ports = {"public": free_port(), "internal": free_port()}
+        endpoints = {name: f"http://{HOST}:{port}" for name, port in ports.items()}
+        api_type = (build(endpoints).get("glanceAPIs") or {}).get(api, {}).get("type", "split")
+        if api_type == "single":
+            # One pod serves both catalog URLs.
+            ports["internal"] = ports["public"]
+            endpoints["internal"] = endpoints["public"]
+        settings = copy.deepcopy(dict(build(endpoints)))
+        apis = settings.setdefault("glanceAPIs", {api: {}})
+        apis[api].setdefault("override", {}).setdefault("service", {})
+        for name, url in endpoints.items():
+            apis[api]["override"]["service"].setdefault(name, {})["endpointURL"] = url
+        objects = render(loopback_values(mariadb, keystone, memcached, settings), cluster.root)
+        cluster.claims.clear()  # a fresh install: new volume claims
+        db_sync = cluster.run_job(objects, "glance-db-sync", cluster.image.glance)
+        processes = {}
+        for obj in objects:
+            if obj["kind"] != "StatefulSet":
+                continue
+            labels = obj["metadata"]["labels"]
+            if labels.get("glance.openstack.org/api") != api:
+                continue
+            instance = labels.get("glance.openstack.org/api-instance")
+            port = ports["internal"] if instance == "internal" else ports["public"]
+            process = cluster.start_api(objects, obj["metadata"]["name"], port)
+            started.append(process)
+            RUNNING.append(process)
+            processes[instance or "single"] = process
+        registration = cluster.run_job(objects, "glance-keystone", cluster.image.base)
+        return Deployment(objects, processes, endpoints, db_sync, registration)
+
+    try:
+        yield install
+    finally:
+        for process in started:
+            RUNNING.remove(process)
+            with contextlib.suppress(Exception):
+                stop_api(process)

@@ -1,0 +1,337 @@
+"""Install the rendered chart on this machine: its Jobs and API pods as real processes.
+
+`render()` runs `helm template` with a values file; `Cluster` runs a Job's container or starts
+an API pod (init container, then httpd with mod_wsgi) through sandbox.py, with the files the
+Glance and client images carry (`Image`) under the pod's own mounts.
+
+What differs from a pod, and only that (each is what the test may change):
+- the images' files come from this machine: Debian's apache2 is /usr/sbin/httpd (started with
+  the image's compiled-in ServerRoot /etc/httpd and conf/httpd.conf); /etc/httpd/conf.modules.d
+  loads Debian's modules and mod_wsgi built for the venv's Python (PyPI mod_wsgi, with
+  WSGIPythonHome pointing at the venv, as the image's mod_wsgi uses the image's Python); the
+  venv's glance-api.conf sample, glance-api-paste.ini and metadefs are under /etc/glance; and
+  /etc/passwd knows the glance user (uid 42415);
+- PATH has the venv's bin first (python3, glance-manage, openstacksdk);
+- values point the database, Keystone and memcached at loopback, and the catalog URLs at the
+  loopback ports of the API pods (override.service.<endpoint>.endpointURL);
+- the rendered httpd.conf listens on 127.0.0.1:<free port> instead of port 9292 (listen_on());
+- /root (where pyenv's Python lives) is searchable inside the namespace, as the image's
+  Python is for the glance user.
+Everything else, the rendered files, environment, command, user and groups, is the pod's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.conftest import CHART, HELMS, helm_env
+from tests.e2e import sandbox
+from tests.e2e.pod import ContainerView, Pod, find
+from tests.services import HOST, tail
+
+GLANCE_UID = 42415
+VENV = Path(sys.executable).parent.parent
+DEBIAN_MODULES = Path("/usr/lib/apache2/modules")
+# What the Glance image loads from conf.modules.d (besides mod_wsgi), by Debian's file names.
+HTTPD_MODULES = {
+    "mpm_event_module": "mod_mpm_event.so",
+    "authz_core_module": "mod_authz_core.so",
+    "mime_module": "mod_mime.so",
+}
+
+
+class DeployError(RuntimeError):
+    """A Job failed or a pod did not become ready."""
+
+
+def render(values: Mapping[str, Any], workdir: Path) -> list[dict[str, Any]]:
+    """`helm template glance chart --namespace openstack -f <values>` -> rendered objects."""
+    values_file = workdir / "values.yaml"
+    values_file.write_text(yaml.safe_dump(dict(values), sort_keys=False))
+    result = subprocess.run(
+        [str(HELMS["helm4"]), "template", "glance", str(CHART), "--namespace", "openstack",
+         "-f", str(values_file)],
+        capture_output=True, text=True, env=helm_env(), check=False, timeout=120,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise DeployError(f"helm template failed:\n{result.stderr}")
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def mod_wsgi_module() -> Path | None:
+    """mod_wsgi built for the venv's Python (PyPI mod_wsgi), if installed."""
+    found = sorted((VENV / "lib").glob("python3*/site-packages/mod_wsgi/server/mod_wsgi-py3*.so"))
+    return found[0] if found else None
+
+
+def unsearchable_parents(path: Path) -> list[str]:
+    """Folders above a path that other users cannot search (pyenv under /root)."""
+    blocked = []
+    for parent in Path(os.path.realpath(path)).parents:
+        if parent != Path("/") and not os.stat(parent).st_mode & 0o001:
+            blocked.append(str(parent))
+    return blocked
+
+
+class Image:
+    """The files of the container images the chart relies on, laid out once."""
+
+    def __init__(self, root: Path) -> None:
+        """Write the files under root."""
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        passwd, group = root / "passwd", root / "group"
+        passwd.write_text(
+            Path("/etc/passwd").read_text()
+            + f"glance:x:{GLANCE_UID}:{GLANCE_UID}::/var/lib/glance:/sbin/nologin\n"
+        )
+        group.write_text(Path("/etc/group").read_text() + f"glance:x:{GLANCE_UID}:\n")
+        self.base = [("/etc/passwd", passwd, True), ("/etc/group", group, True)]
+        self.glance = [
+            *self.base,
+            # The package's sample: every option commented out.
+            ("/etc/glance/glance-api.conf", VENV / "etc/glance/glance-api.conf", True),
+            ("/etc/glance/glance-api-paste.ini", VENV / "etc/glance/glance-api-paste.ini", True),
+            ("/etc/glance/metadefs", VENV / "etc/glance/metadefs", True),
+        ]
+        self.wsgi = mod_wsgi_module()
+        modules = root / "conf.modules.d"
+        modules.mkdir(exist_ok=True)
+        lines = [f"LoadModule {name} {DEBIAN_MODULES / so}\n" for name, so in HTTPD_MODULES.items()]
+        if self.wsgi is not None:
+            lines += [f"LoadModule wsgi_module {self.wsgi}\n", f"WSGIPythonHome {VENV}\n"]
+        (modules / "00-base.conf").write_text("".join(lines))
+        # The image's httpd has ServerRoot /etc/httpd and conf/httpd.conf compiled in; Debian's
+        # apache2 has /etc/apache2/apache2.conf, so /usr/sbin/httpd passes the image's defaults.
+        httpd = root / "httpd"
+        httpd.write_text(
+            '#!/bin/sh\nexec /usr/sbin/apache2 -d /etc/httpd -f conf/httpd.conf "$@"\n'
+        )
+        httpd.chmod(0o755)
+        self.httpd = [
+            ("/etc/httpd/conf.modules.d", modules, True),
+            ("/usr/sbin/httpd", httpd, True),
+        ]
+        self.traverse = unsearchable_parents(Path(sys.executable))
+
+
+@dataclasses.dataclass
+class ApiProcess:
+    """One API pod's httpd."""
+
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    init_output: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """The pod's loopback URL."""
+        return f"http://{HOST}:{self.port}"
+
+
+def _start_session() -> None:
+    """Own process group (stopped as one), SIGTERM if the test process dies."""
+    os.setsid()
+    sandbox._die_with_parent()
+
+
+class Cluster:
+    """Runs rendered Jobs and API pods against the user's Secrets."""
+
+    def __init__(self, root: Path, secrets: Mapping[str, Mapping[str, str]]) -> None:
+        """root: work directory (outside /tmp, /etc, /var/lib, /run: those get mounted over)."""
+        self.root = root
+        self.secrets = secrets
+        self.image = Image(root / "image")
+        self.claims: dict[str, Path] = {}
+        self._count = 0
+
+    def _workdir(self, name: str) -> Path:
+        self._count += 1
+        path = self.root / f"{self._count:02d}-{name}"
+        path.mkdir(parents=True)
+        return path
+
+    def pod(self, objects: Sequence[Mapping[str, Any]], kind: str, name: str) -> Pod:
+        """The pod of a rendered workload, its volumes laid out in a fresh directory."""
+        workload = find(objects, kind, name)
+        return Pod(workload, objects, self.secrets, self._workdir(name), claims=self.claims)
+
+    def _spec(
+        self, view: ContainerView, pod: Pod, image: Sequence[tuple[str, Path, bool]], workdir: Path
+    ) -> dict[str, Any]:
+        home = "/var/lib/glance" if view.uid == GLANCE_UID else "/"
+        return sandbox.build_spec(
+            workdir,
+            [*image, *((m.target, m.source, m.read_only) for m in view.mounts)],
+            view.command,
+            sandbox.container_env(view.env, hostname=pod.name, home=home),
+            view.uid,
+            view.gid,
+            view.groups,
+            traverse=self.image.traverse,
+        )
+
+    def run(
+        self,
+        pod: Pod,
+        container: str,
+        image: Sequence[tuple[str, Path, bool]],
+        timeout: float = 600,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a container of a pod to completion."""
+        view = pod.container(container)
+        workdir = self._workdir(f"{pod.name}-{container}")
+        return sandbox.run(self._spec(view, pod, image, workdir), workdir / "spec.json", timeout)
+
+    def run_job(
+        self, objects: Sequence[Mapping[str, Any]], job: str, image: Sequence[Any]
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a rendered Job's (only) container; raise DeployError if it fails."""
+        pod = self.pod(objects, "Job", job)
+        (container,) = pod.containers()
+        result = self.run(pod, container["name"], image)
+        if result.returncode != 0:
+            raise DeployError(
+                f"Job {job} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+            )
+        return result
+
+    def run_cronjob(
+        self, objects: Sequence[Mapping[str, Any]], cronjob: str, image: Sequence[Any]
+    ) -> subprocess.CompletedProcess[str]:
+        """Run one Job of a rendered CronJob now: its init containers, then its container."""
+        pod = self.pod(objects, "CronJob", cronjob)
+        for spec in [*pod.containers(init=True), *pod.containers()]:
+            result = self.run(pod, spec["name"], image)
+            if result.returncode != 0:
+                raise DeployError(
+                    f"CronJob {cronjob}: {spec['name']} exited {result.returncode}:\n"
+                    f"{result.stdout}\n{result.stderr}"
+                )
+        return result
+
+    def start_api(
+        self,
+        objects: Sequence[Mapping[str, Any]],
+        statefulset: str,
+        port: int,
+        timeout: float = 240,
+    ) -> ApiProcess:
+        """Run an API pod: its init containers, then httpd serving the rendered WSGI script."""
+        if self.image.wsgi is None:
+            raise DeployError("mod_wsgi for the venv's Python is missing: pip install mod_wsgi")
+        pod = self.pod(objects, "StatefulSet", statefulset)
+        init_output = {}
+        for init in pod.containers(init=True):
+            result = self.run(pod, init["name"], self.image.glance, timeout=120)
+            init_output[init["name"]] = result.stdout
+            if result.returncode != 0:
+                raise DeployError(f"init container {init['name']} of {pod.name} failed:\n"
+                                  f"{result.stdout}\n{result.stderr}")  # fmt: skip
+        (container,) = pod.containers()
+        view = pod.container(container["name"])
+        httpd_conf = "/etc/httpd/conf/httpd.conf"
+        edited = pod.root / "httpd.conf"
+        edited.write_text(listen_on(view.mount(httpd_conf).source.read_text(), port))
+        view.replace(httpd_conf, edited)
+        workdir = self._workdir(f"{pod.name}-{view.name}")
+        spec = self._spec(view, pod, [*self.image.glance, *self.image.httpd], workdir)
+        spec_file = sandbox.write_spec(spec, workdir / "spec.json")
+        log = workdir / "httpd.log"
+        log.touch()
+        # httpd reopens /dev/stderr, i.e. this file, as the container's user.
+        os.chown(log, view.uid, view.gid)
+        with open(log, "ab") as out:
+            process = subprocess.Popen(
+                sandbox.launcher_argv(spec_file),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=_start_session,
+            )
+        api = ApiProcess(pod.name, port, process, log, init_output)
+        probe = container["readinessProbe"]["httpGet"]["path"]
+        try:
+            wait_ready(api, probe, timeout)
+        except Exception:
+            stop_api(api)
+            raise
+        return api
+
+
+def listen_on(httpd_conf: str, port: int) -> str:
+    """The rendered httpd.conf on 127.0.0.1:<port> instead of the pod's port 9292."""
+    text = re.sub(r"(?m)^Listen 9292$", f"Listen {HOST}:{port}", httpd_conf)
+    text = text.replace("<VirtualHost *:9292>", f"<VirtualHost *:{port}>")
+    if f"Listen {HOST}:{port}" not in text:
+        raise DeployError("the rendered httpd.conf no longer has `Listen 9292`")
+    return text
+
+
+def wait_ready(api: ApiProcess, path: str, timeout: float) -> None:
+    """Poll the readiness probe's path until it answers 200; a 5xx means the pod never will."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if api.process.poll() is not None:
+            raise DeployError(f"{api.name} exited ({api.process.returncode}):\n{tail(api.log, 60)}")
+        try:
+            with urllib.request.urlopen(api.url + path, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except urllib.error.HTTPError as exc:
+            if exc.code >= 500:
+                raise DeployError(
+                    f"{api.name}: GET {path} answered {exc.code}:\n{tail(api.log, 60)}"
+                ) from None
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise DeployError(f"{api.name} not ready after {timeout:.0f} s:\n{tail(api.log, 60)}")
+        time.sleep(0.5)
+
+
+def stop_api(api: ApiProcess) -> None:
+    """Stop httpd (SIGTERM, as the kubelet does), then anything left in its process group."""
+    process = api.process
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+    # mod_wsgi's daemon processes are in httpd's process group; none may outlive the test.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def work_root() -> Iterator[Path]:
+    """A work directory outside the folders the pods mount over, removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="glance-e2e-", dir="/var/tmp"))
+    os.chmod(path, 0o755)
+    try:
+        yield path
+    finally:
+        # GLANCE_E2E_KEEP=1 keeps the pods' files and logs for a look afterwards.
+        if os.environ.get("GLANCE_E2E_KEEP") != "1":
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,126 @@
+"""The reference README's policy scenario against a default install (a split API).
+
+One release for the module: the default values (a split API named `default`), pointed at the
+loopback MariaDB, Keystone and memcached.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from openstack import exceptions
+
+from tests.e2e.conftest import SECRET
+from tests.e2e.deploy import Cluster
+from tests.e2e.users import connect, project_user, upload
+from tests.services.keystone import Keystone
+from tests.services.mariadb import MariaDB
+
+DATA = b"glance e2e image data\n" * 400
+USERS = {
+    "project-a-member": ("project-a", "member"),
+    "project-a-reader": ("project-a", "reader"),
+    "project-b-member": ("project-b", "member"),
+    "project-b-reader": ("project-b", "reader"),
+}
+
+
+@pytest.fixture(scope="module")
+def release(deploy: Any, keystone: Keystone) -> Any:
+    """The default split API, registered in Keystone; the README's projects and users."""
+    installed = deploy({})
+    for user, (project, role) in USERS.items():
+        project_user(keystone, project, user, role)
+    return installed
+
+
+@pytest.fixture(scope="module")
+def image(release: Any, keystone: Keystone) -> Any:
+    """Step 1: project-a-member creates a private image; it goes active."""
+    conn = connect(keystone, "project-a-member", "project-a")
+    created = upload(conn, "cirros", DATA)
+    assert created.status == "active"
+    assert created.visibility == "private"
+    return created
+
+
+def test_db_sync_made_account_and_schema(release: Any, mariadb: MariaDB) -> None:
+    """The db sync Job created the account with the Secret's password and migrated the schema."""
+    conn = mariadb.connect(
+        user="glance", password=SECRET["GlanceDatabasePassword"], database="glance"
+    )
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT version_num FROM alembic_version")
+            assert cur.fetchall()
+            cur.execute("SELECT COUNT(*) FROM metadef_namespaces")
+            assert cur.fetchone()[0] > 0
+    finally:
+        conn.close()
+    assert set(release.apis) == {"external", "internal"}
+
+
+def test_member_creates_private_image(image: Any) -> None:
+    """Step 1 of the README."""
+    assert image.status == "active"
+    assert image.size == len(DATA)
+
+
+def test_reader_cannot_create(image: Any, keystone: Keystone) -> None:
+    """Step 2: a reader gets 403 Forbidden."""
+    conn = connect(keystone, "project-a-reader", "project-a")
+    with pytest.raises(exceptions.ForbiddenException):
+        conn.image.create_image(
+            name="cirros", disk_format="raw", container_format="bare", allow_duplicates=True
+        )
+
+
+def test_reader_of_same_project_lists_it(image: Any, keystone: Keystone) -> None:
+    """Step 3: project-a-reader sees the image of step 1."""
+    conn = connect(keystone, "project-a-reader", "project-a")
+    assert image.id in {found.id for found in conn.image.images()}
+
+
+def test_reader_of_other_project_does_not(image: Any, keystone: Keystone) -> None:
+    """Step 4: project-b-reader does not see it (private to project-a)."""
+    conn = connect(keystone, "project-b-reader", "project-b")
+    assert image.id not in {found.id for found in conn.image.images()}
+
+
+def test_download_equals_upload(image: Any, keystone: Keystone) -> None:
+    """The bytes come back as they were uploaded (downloading takes the member role: Glance's
+    default policy refuses a reader)."""
+    conn = connect(keystone, "project-a-member", "project-a")
+    response = conn.image.get(f"/images/{image.id}/file")
+    assert response.status_code == 200
+    assert response.content == DATA
+    reader = connect(keystone, "project-a-reader", "project-a")
+    assert reader.image.get(f"/images/{image.id}/file").status_code == 403
+
+
+def test_both_catalog_endpoints_answer(image: Any, release: Any, keystone: Keystone) -> None:
+    """The split API: the catalog's public and internal URLs lead to different pods; both serve.
+
+    openstacksdk finds each URL in the catalog the registration hook wrote; each pod's access
+    log shows the listing it served.
+    """
+    pods = {"public": release.apis["external"], "internal": release.apis["internal"]}
+    for interface, pod in pods.items():
+        before = pod.log.read_text().count('"GET /v2/images')
+        conn = connect(keystone, "project-a-member", "project-a", interface=interface)
+        endpoint = conn.image.get_endpoint().rstrip("/").removesuffix("/v2")
+        assert endpoint == release.endpoints[interface] == pod.url
+        assert image.id in {found.id for found in conn.image.images()}
+        # httpd logs a request after answering it.
+        deadline = time.monotonic() + 10
+        while pod.log.read_text().count('"GET /v2/images') == before:
+            assert time.monotonic() < deadline, f"{pod.name} logged no listing"
+            time.sleep(0.1)
+
+
+def test_db_purge_cronjob_runs(release: Any, cluster: Cluster) -> None:
+    """The db-purge CronJob (init container, then glance-manage db purge) succeeds."""
+    (name,) = release.cronjobs("db-purge")
+    cluster.run_cronjob(release.objects, name, cluster.image.glance)

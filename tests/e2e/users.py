@@ -1,0 +1,105 @@
+"""Projects, users and roles of the scenarios, and openstacksdk connections as those users."""
+
+from __future__ import annotations
+
+import urllib.error
+from typing import Any
+
+import openstack
+
+from tests.services.keystone import Keystone
+
+REGION = "RegionOne"
+
+
+def _one(keystone: Keystone, path: str, key: str, name: str) -> dict[str, Any] | None:
+    found = keystone.get(path, key, name=name)
+    return found[0] if found else None
+
+
+def ensure_project(keystone: Keystone, name: str) -> str:
+    """`openstack project create <name> --domain default` (kept if it exists)."""
+    found = _one(keystone, "/projects", "projects", name)
+    if found:
+        return str(found["id"])
+    body = {"project": {"name": name, "domain_id": "default", "description": name}}
+    return str(keystone.api("POST", "/projects", body)["project"]["id"])
+
+
+def ensure_user(keystone: Keystone, name: str, password: str) -> str:
+    """`openstack user create <name> --password <password>` (kept if it exists)."""
+    found = _one(keystone, "/users", "users", name)
+    if found:
+        return str(found["id"])
+    body = {"user": {"name": name, "password": password, "domain_id": "default"}}
+    return str(keystone.api("POST", "/users", body)["user"]["id"])
+
+
+def role_id(keystone: Keystone, name: str) -> str:
+    """The id of a role (Keystone's bootstrap creates admin, member, reader)."""
+    found = _one(keystone, "/roles", "roles", name)
+    assert found, f"role {name} missing"
+    return str(found["id"])
+
+
+def grant(keystone: Keystone, user: str, project: str, role: str) -> None:
+    """`openstack role add --user <user> --project <project> <role>`."""
+    keystone.api("PUT", f"/projects/{project}/users/{user}/roles/{role_id(keystone, role)}")
+
+
+def project_user(keystone: Keystone, project: str, user: str, role: str) -> None:
+    """A user with a role on a project; the password is the user's name, as in the README."""
+    grant(keystone, ensure_user(keystone, user, user), ensure_project(keystone, project), role)
+
+
+def system_roles(keystone: Keystone, user_name: str) -> list[str]:
+    """The roles a user has on the system scope."""
+    user = _one(keystone, "/users", "users", user_name)
+    assert user, f"user {user_name} missing"
+    try:
+        found = keystone.get(f"/system/users/{user['id']}/roles", "roles")
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return []
+        raise
+    return sorted(role["name"] for role in found)
+
+
+def connect(
+    keystone: Keystone,
+    user: str,
+    project: str,
+    password: str | None = None,
+    interface: str = "public",
+) -> Any:
+    """An openstacksdk connection as the README's rc files describe it."""
+    return openstack.connect(
+        auth_url=keystone.auth_url,
+        username=user,
+        password=password if password is not None else user,
+        project_name=project,
+        user_domain_name="Default",
+        project_domain_name="Default",
+        region_name=REGION,
+        interface=interface,
+        identity_api_version="3",
+        image_api_version="2",
+        load_yaml_config=False,
+        load_envvars=False,
+    )
+
+
+def upload(conn: Any, name: str, data: bytes, **extra: Any) -> Any:
+    """`glance image-create --disk-format raw --container-format bare --file ...`: an image with
+    its data uploaded (PUT /v2/images/{id}/file)."""
+    image = conn.image.create_image(
+        name=name,
+        data=data,
+        disk_format="raw",
+        container_format="bare",
+        visibility=extra.pop("visibility", "private"),
+        allow_duplicates=True,
+        validate_checksum=False,
+        **extra,
+    )
+    return conn.image.get_image(image.id)
