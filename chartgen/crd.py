@@ -55,12 +55,6 @@ def spec_schema(crd: dict[str, Any], version: str | None = None, source: str = "
     return spec
 
 
-def crd_identity(crd: dict[str, Any], version: str | None = None) -> tuple[str, str, str]:
-    """Return (group, version, kind) of a CRD."""
-    chosen = pick_version(crd, version, "CRD")
-    return crd["spec"]["group"], chosen["name"], crd["spec"]["names"]["kind"]
-
-
 def load_crd_spec(path: Path, version: str | None = None) -> dict[str, Any]:
     """Read a CRD file and return the OpenAPI schema of its spec."""
     return spec_schema(load_yaml(path), version, str(path))

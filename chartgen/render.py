@@ -69,8 +69,3 @@ def environment() -> jinja2.Environment:
 def render(template: str, **context: Any) -> str:
     """Render one template of the chartgen package."""
     return environment().get_template(template).render(**context)
-
-
-def render_string(source: str, **context: Any) -> str:
-    """Render a template given as text (hand-written prose kept outside the package)."""
-    return environment().from_string(source).render(**context)
