@@ -16,7 +16,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.hooks.helpers import METADEFS, PASSWORD, HookRun, run_hook_process  # noqa: E402
+from tests.hooks.helpers import (  # noqa: E402
+    METADEFS,
+    PASSWORD,
+    HookRun,
+    db_sync_env,
+    run_hook_process,
+)
 from tests.services import py39  # noqa: E402
 from tests.services.keystone import Keystone  # noqa: E402
 from tests.services.mariadb import MariaDB  # noqa: E402
@@ -53,17 +59,7 @@ def registration(keystone: Keystone, python: str, prefix: str) -> tuple[HookRun,
 
 def db_sync(mariadb: MariaDB, confdir: Path, name: str, python: str) -> tuple[HookRun, HookRun]:
     """Run db_sync twice: on an empty server, then on the synced database."""
-    env = {
-        "DB_HOST": mariadb.host,
-        "DB_PORT": str(mariadb.port),
-        "DB_NAME": name,
-        "DB_USER": name,
-        "DB_PASSWORD": PASSWORD,
-        "DB_CREATE": "true",
-        "DB_ROOT_PASSWORD": PASSWORD,
-        "GLANCE_MANAGE": str(Path(sys.executable).parent / "glance-manage"),
-        "GLANCE_CONFIG_DIR": str(confdir),
-    }
+    env = db_sync_env(mariadb, name, confdir)
     runs = []
     for _ in range(2):
         run = run_hook_process("db_sync.py", env, python=python)

@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from tests.conftest import CHART, ROOT, run_helm
+from tests.reference import code_blocks, glance_resources
 
 INVALID = sorted((Path(__file__).parent / "invalid").glob("*.yaml"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-REFERENCE = ROOT.parent / "shared" / "reference" / "glance-operator-README.md"
 
 
 def expected_message(path: Path) -> str:
@@ -53,23 +53,17 @@ def reference_snippets() -> dict[str, str]:
     Glance resources lose their `...` elisions and keep their spec; the debug-mode example
     is prose around a fragment, of which the `glanceAPIExternal` block is taken.
     """
-    if not REFERENCE.is_file():
-        pytest.fail(f"{REFERENCE} is missing: the tests need ../shared beside the repository")
-    blocks = re.findall(r"```\n(.*?)```", REFERENCE.read_text(), re.S)
     out = {}
-    for block in blocks:
-        if "kind: Glance\n" in block:
-            kept = "\n".join(ln for ln in block.splitlines() if ln.strip() != "...")
-            spec = yaml.safe_load(kept)["spec"]
-            name = (
-                "ceph"
-                if "extraMounts" in spec
-                else "metallb"
-                if "externalEndpoints" in kept
-                else "networks"
-            )
-            out[name] = yaml.safe_dump(spec)
-        elif "glanceAPIExternal:" in block:
+    for kept in glance_resources():
+        spec = yaml.safe_load(kept)["spec"]
+        if "extraMounts" in spec:
+            out["ceph"] = yaml.safe_dump(spec)
+        elif "externalEndpoints" in kept:
+            out["metallb"] = yaml.safe_dump(spec)
+        else:
+            out["networks"] = yaml.safe_dump(spec)
+    for block in code_blocks():
+        if "glanceAPIExternal:" in block and "kind: Glance" not in block:
             lines = block.split("glanceAPIExternal:", 1)[1].split("\n\n", 1)[0]
             out["debug"] = "glanceAPIExternal:" + lines + "\n"
     assert sorted(out) == ["ceph", "debug", "metallb", "networks"], sorted(out)

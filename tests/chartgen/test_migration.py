@@ -3,7 +3,6 @@ converted Ceph example in docs/migration.md is what chartgen prints."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -11,29 +10,20 @@ from click.testing import CliRunner
 
 from chartgen.cli import main
 from tests.conftest import CHART, ROOT, run_helm
+from tests.reference import glance_resources
 
-REFERENCE = ROOT.parent / "shared" / "reference" / "glance-operator-README.md"
 
-
-def glance_resources() -> list[str]:
-    """The Glance resources of the reference README, `...` elisions removed, typo fixed."""
-    if not REFERENCE.is_file():
-        pytest.fail(f"{REFERENCE} is missing: the tests need ../shared beside the repository")
-    blocks = re.findall(r"```\n(.*?)```", REFERENCE.read_text(), re.S)
-    found = [b for b in blocks if "kind: Glance\n" in b]
+def fixed_resources() -> list[str]:
+    """The reference README's Glance resources, its networkAttachents typo fixed."""
+    found = glance_resources()
     assert len(found) == 3
-    return [
-        "\n".join(ln for ln in b.splitlines() if ln.strip() != "...").replace(
-            "networkAttachents", "networkAttachments"
-        )
-        for b in found
-    ]
+    return [r.replace("networkAttachents", "networkAttachments") for r in found]
 
 
 @pytest.mark.parametrize("index", [0, 1, 2])
 def test_reference_resources_convert_and_render(helm: Path, tmp_path: Path, index: int) -> None:
     resource = tmp_path / "glance.yaml"
-    resource.write_text(glance_resources()[index])
+    resource.write_text(fixed_resources()[index])
     converted = CliRunner().invoke(main, ["convert", str(resource), "--chart", str(CHART)])
     assert converted.exit_code == 0, converted.stderr
     values = tmp_path / "values.yaml"
@@ -45,7 +35,7 @@ def test_reference_resources_convert_and_render(helm: Path, tmp_path: Path, inde
 
 def test_migration_guide_shows_the_real_conversion(tmp_path: Path) -> None:
     resource = tmp_path / "glance.yaml"
-    resource.write_text(glance_resources()[0])
+    resource.write_text(fixed_resources()[0])
     converted = CliRunner().invoke(main, ["convert", str(resource), "--chart", str(CHART)])
     guide = (ROOT / "docs" / "migration.md").read_text()
     assert converted.stdout in guide
@@ -53,7 +43,7 @@ def test_migration_guide_shows_the_real_conversion(tmp_path: Path) -> None:
 
 def test_the_reference_typo_is_refused_as_the_guide_shows(tmp_path: Path) -> None:
     resource = tmp_path / "glance.yaml"
-    resource.write_text(glance_resources()[1].replace("networkAttachments", "networkAttachents"))
+    resource.write_text(fixed_resources()[1].replace("networkAttachments", "networkAttachents"))
     converted = CliRunner().invoke(main, ["convert", str(resource), "--chart", str(CHART)])
     assert converted.exit_code == 1
     guide = (ROOT / "docs" / "migration.md").read_text()

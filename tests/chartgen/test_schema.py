@@ -19,8 +19,7 @@ from tests.conftest import run_helm
 
 def schema_of(name: str, version: str | None = None) -> dict:
     """The generated schema of a test CRD's spec."""
-    doc = build_document([("spec", load_crd_spec(CRDS / name, version))])
-    return document_schema(doc)
+    return schema_of_path(CRDS / name, version)
 
 
 def errors(schema: dict, instance: dict) -> list[str]:
@@ -101,9 +100,9 @@ def test_unsupported_keyword_is_reported_with_its_path(tmp_path: Path) -> None:
     assert [str(d) for d in raised.value.diagnostics] == ["size: unsupported schema keyword '$ref'"]
 
 
-def schema_of_path(path: Path) -> dict:
+def schema_of_path(path: Path, version: str | None = None) -> dict:
     """The generated schema of a CRD file anywhere."""
-    return document_schema(build_document([("spec", load_crd_spec(path))]))
+    return document_schema(build_document([("spec", load_crd_spec(path, version))]))
 
 
 @pytest.mark.parametrize(

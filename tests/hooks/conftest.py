@@ -22,6 +22,7 @@ from tests.hooks.helpers import (  # noqa: E402
     PASSWORD,
     HookRun,
     HookRunner,
+    db_sync_env,
     run_hook_process,
 )
 from tests.services.fixtures import running_keystone, running_mariadb  # noqa: E402
@@ -89,22 +90,7 @@ def db_env(mariadb: MariaDB, glance_config_dir: Path) -> Callable[..., dict[str,
     """Build a db_sync Job environment for a database and account named after the test."""
 
     def build(name: str, **extra: str) -> dict[str, str]:
-        env = {
-            "DB_HOST": mariadb.host,
-            "DB_PORT": str(mariadb.port),
-            "DB_NAME": name,
-            "DB_USER": name,
-            "DB_PASSWORD": PASSWORD,
-            "DB_PASSWORD_KEY": "GlanceDatabasePassword",
-            "DB_CREATE": "true",
-            "DB_ROOT_USER": "root",
-            "DB_ROOT_PASSWORD": PASSWORD,
-            "DB_WAIT_SECONDS": "30",
-            "GLANCE_MANAGE": str(Path(sys.executable).parent / "glance-manage"),
-            "GLANCE_CONFIG_DIR": str(glance_config_dir),
-        }
-        env.update(extra)
-        return env
+        return db_sync_env(mariadb, name, glance_config_dir, **extra)
 
     return build
 

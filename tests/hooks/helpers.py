@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tests.services import REPO, scrubbed_env
 from tests.services.keystone import Request
+from tests.services.mariadb import MariaDB
 
 HOOKS = REPO / "hooks"
 # Every character that breaks naive URL, SQL or shell handling; used for every password here.
@@ -70,3 +71,23 @@ def run_hook_process(
         check=False,
     )
     return HookRun(result.returncode, result.stdout, result.stderr, time.monotonic() - started)
+
+
+def db_sync_env(mariadb: MariaDB, name: str, config_dir: Path, **extra: str) -> dict[str, str]:
+    """A db_sync Job environment for a database and account called `name` on `mariadb`."""
+    env = {
+        "DB_HOST": mariadb.host,
+        "DB_PORT": str(mariadb.port),
+        "DB_NAME": name,
+        "DB_USER": name,
+        "DB_PASSWORD": PASSWORD,
+        "DB_PASSWORD_KEY": "GlanceDatabasePassword",
+        "DB_CREATE": "true",
+        "DB_ROOT_USER": "root",
+        "DB_ROOT_PASSWORD": PASSWORD,
+        "DB_WAIT_SECONDS": "30",
+        "GLANCE_MANAGE": str(Path(sys.executable).parent / "glance-manage"),
+        "GLANCE_CONFIG_DIR": str(config_dir),
+    }
+    env.update(extra)
+    return env
