@@ -25,6 +25,7 @@ from tests.hooks.helpers import (  # noqa: E402
     db_sync_env,
     run_hook_process,
 )
+from tests.services import py39  # noqa: E402
 from tests.services.fixtures import running_keystone, running_mariadb  # noqa: E402
 from tests.services.keystone import Keystone  # noqa: E402
 from tests.services.mariadb import MariaDB  # noqa: E402
@@ -52,6 +53,14 @@ def keystone(mariadb: MariaDB, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """A Keystone for the whole session on its own database, admin password PASSWORD."""
     with running_keystone(mariadb, PASSWORD, tmp_path_factory.mktemp("keystone")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def venv39() -> str:
+    """The cached Python 3.9 venv with openstacksdk 1.0 and PyMySQL 1.0, as in the images."""
+    if not py39.venv_ready():
+        pytest.fail(f"no Python 3.9 venv at {py39.VENV}: {py39.HINT}", pytrace=False)
+    return str(py39.venv_python())
 
 
 @pytest.fixture(scope="session")
@@ -112,6 +121,7 @@ def keystone_env(keystone: Keystone) -> Callable[..., dict[str, str]]:
             ENDPOINT_INTERNAL_URL=f"http://{prefix}-internal.openstack.svc:9292",
             REGION="RegionOne",
             CONNECT_RETRIES="3",
+            KEYSTONE_WAIT_SECONDS="30",
         )
         env.update(extra)
         return env

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import urllib.parse
 from collections.abc import Callable
 from typing import Any
@@ -60,11 +61,22 @@ def test_config_keeps_password_blanks() -> None:
         ({"DB_PASSWORD": ""}, "DB_PASSWORD is required"),
         ({"DB_PORT": "mysql"}, "DB_PORT must be an integer"),
         ({"DB_PORT": "70000"}, "DB_PORT must be at least 1 and at most 65535"),
-        ({"DB_CREATE": "maybe"}, "DB_CREATE must be true or false"),
         ({"DB_CREATE": "true"}, "DB_ROOT_PASSWORD is required"),
-        ({"DB_WAIT_SECONDS": "-1"}, "DB_WAIT_SECONDS must be at least 0"),
         ({"DB_NAME": "x" * 65}, "DB_NAME is not a valid database name"),
         ({"GLANCE_MANAGE": "'unclosed"}, "GLANCE_MANAGE cannot be parsed"),
+        (
+            {"DB_CREATE": "maybe"},
+            "database.create (DB_CREATE) must be true or false, got 'maybe'",
+        ),
+        (
+            {"DB_WAIT_SECONDS": "soon"},
+            "database.waitSeconds (DB_WAIT_SECONDS) must be an integer, got 'soon'",
+        ),
+        (
+            {"DB_PASSWORD": "caf\udce9", "DB_PASSWORD_KEY": "osp/GlanceDatabasePassword"},
+            "the password in Secret key osp/GlanceDatabasePassword (DB_PASSWORD) is not UTF-8 "
+            "text; store the password in the Secret as UTF-8",
+        ),
     ],
 )
 def test_bad_config_exits_2(
@@ -92,10 +104,7 @@ def test_missing_glance_manage_exits_2(
 
 def test_database_url_round_trips_awkward_password() -> None:
     """User and password are URL-encoded so SQLAlchemy reads back exactly what was given."""
-    config = db_sync.Config(
-        host="db.svc", port=3307, name="glance", user="gl@nce", password=PASSWORD
-    )
-    url = db_sync.database_url(config)
+    url = hooklib.database_url("gl@nce", PASSWORD, "db.svc", 3307, "glance")
     assert url.startswith("mysql+pymysql://gl%40nce:")
     assert url.endswith("@db.svc:3307/glance?charset=utf8")
     parsed = make_url(url)
@@ -108,8 +117,14 @@ def test_database_url_round_trips_awkward_password() -> None:
 
 def test_database_url_ipv6_host() -> None:
     """An IPv6 address is bracketed."""
-    config = db_sync.Config(host="fd00::1", port=3306, name="glance", user="g", password="p")
-    assert "@[fd00::1]:3306/" in db_sync.database_url(config)
+    assert "@[fd00::1]:3306/" in hooklib.database_url("g", "p", "fd00::1", 3306, "glance")
+
+
+@pytest.mark.parametrize("password", ["é", "✓", "密"])
+def test_database_url_makes_pymysql_send_utf8(password: str) -> None:
+    """PyMySQL encodes the URL's password as Latin-1: that gives the password's UTF-8 bytes."""
+    url = make_url(hooklib.database_url("g", password, "h", 1, "glance"))
+    assert url.password.encode("latin-1") == password.encode("utf-8")
 
 
 def test_url_goes_through_environment_only() -> None:
@@ -171,6 +186,20 @@ def test_explain_manage_failure() -> None:
     denied = ['pymysql.err.OperationalError: (1142, "CREATE command denied to user")']
     assert "lacks privileges on database 'glance'" in db_sync.explain_manage_failure(config, denied)
     assert db_sync.explain_manage_failure(config, ["a", "b", ""]) == "b"
+    stamp = "2026-12-01 19:56:59.176 32619 ERROR glance"
+    traceback = [
+        f"{stamp} [-] Unhandled error",
+        f"{stamp} Traceback (most recent call last):",
+        f"{stamp}     raise errorclass(errno, errval, sqlstate=sqlstate)",
+        f"{stamp} sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) "
+        "(2003, \"Can't connect to MySQL server on 'h'\")",
+        f"{stamp} (Background on this error at: https://sqlalche.me/e/21/e3q8)",
+        f"{stamp} ",
+    ]
+    assert db_sync.explain_manage_failure(config, traceback) == (
+        "sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) "
+        "(2003, \"Can't connect to MySQL server on 'h'\")"
+    )
 
 
 class FakeClock:
@@ -235,7 +264,7 @@ def test_wait_gives_up_at_the_bound() -> None:
 @pytest.mark.parametrize(
     ("error", "message"),
     [
-        ((1045, "Access denied"), "refused user 'u' (access denied): the password in Secret key K"),
+        ((1045, "Access denied"), "refused user 'u' (access denied): the password in K is wrong"),
         ((1044, "Access denied to database"), "user 'u' has no privileges on database 'glance'"),
         ((1049, "Unknown database"), "database 'glance' does not exist"),
     ],
@@ -330,7 +359,11 @@ def test_database_down_waits_then_fails(
     run = run_db_hook(db_env("down", DB_PORT=str(port), DB_WAIT_SECONDS="3"))
     assert run.returncode == 1, run.stderr
     assert len(run.errors) == 1, run.stderr
-    assert f"database at 127.0.0.1:{port} did not answer within 3 s" in run.errors[0]
+    assert run.errors[0].split(" level=error ")[1] == (
+        f"database at 127.0.0.1:{port} did not answer within 3 s, the bound set by "
+        "database.waitSeconds (DB_WAIT_SECONDS); last error: (2003) Can't connect to MySQL server "
+        "on '127.0.0.1' ([Errno 111] Connection refused)"
+    )
     assert 3 <= run.seconds < 20
     assert any("waiting up to 3 s for the database" in line for line in run.lines)
 
@@ -361,7 +394,7 @@ def test_wrong_password(
     assert run.returncode == 1, run.stderr
     assert len(run.errors) == 1, run.stderr
     assert "refused user 'wrongpw' (access denied)" in run.errors[0]
-    assert "Secret key GlanceDatabasePassword is wrong" in run.errors[0]
+    assert "Secret key GlanceDatabasePassword (DB_PASSWORD) is wrong" in run.errors[0]
     assert run.seconds < 15
     assert "not-it" not in run.stderr
 
@@ -386,4 +419,65 @@ def test_missing_grants(
     run = run_db_hook(db_env("nogrants", DB_CREATE="false"))
     assert run.returncode == 1, run.stderr
     assert len(run.errors) == 1, run.stderr
-    assert "user 'nogrants' has no privileges on database 'nogrants'" in run.errors[0]
+    assert run.errors[0].split(" level=error ")[1] == (
+        f"user 'nogrants' has no privileges on database 'nogrants' at "
+        f"{mariadb.host}:{mariadb.port}: grant it ALL on nogrants.* or set database.create: true"
+    )
+
+
+SHARED_DATABASE = "passwords"
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["é", "✓", "密", 'it\'s "quoted"', "$ % @ / \\", " spaced out "],
+    ids=["e-acute", "check-mark", "cjk", "quotes", "specials", "spaces"],
+)
+def test_any_password_works_for_the_hook_and_glance(
+    password: str,
+    mariadb: MariaDB,
+    db_env: Callable[..., dict[str, str]],
+    run_db_hook: Any,
+    venv39: str,
+) -> None:
+    """The account is created, Glance's own connection (glance-manage) logs in, and a rerun on
+    the images' Python 3.9 and PyMySQL 1.0 finds the password working. Every password's
+    account uses one database, migrated once, so that each case costs a login, not a migration."""
+    name = "pw_" + str(abs(hash(password)) % 10**6)
+    mariadb.drop(user=name)
+    env = db_env(name, DB_PASSWORD=password, DB_NAME=SHARED_DATABASE)
+    first = run_db_hook(env)
+    assert_ok(first)
+    assert f"created account {name}@'%'" in first.stderr
+    assert (
+        first.lines[-1].split(" level=info ")[1].startswith(f"done: database {SHARED_DATABASE} at ")
+    )
+    again = run_db_hook(env, python=venv39)
+    assert_ok(again)
+    assert f"unchanged: account {name}@'%'" in again.stderr
+    assert "changed: nothing" in again.lines[-1]
+    mariadb.connect(user=name, password=password.encode(), database=SHARED_DATABASE).close()
+
+
+@pytest.mark.parametrize("python", ["current", "py39"])
+def test_failed_metadefs_load_fails_the_hook(
+    python: str,
+    mariadb: MariaDB,
+    db_env: Callable[..., dict[str, str]],
+    run_db_hook: Any,
+    tmp_path: Any,
+    venv39: str,
+) -> None:
+    """glance-manage logs a missing definitions folder and exits 0: the hook exits 1, saying so."""
+    (tmp_path / "00-test.conf").write_text("[DEFAULT]\nmetadata_source_path = /nonexistent/\n")
+    mariadb.drop(database="nometadefs", user="nometadefs")
+    run = run_db_hook(
+        db_env("nometadefs", GLANCE_CONFIG_DIR=str(tmp_path)),
+        python=sys.executable if python == "current" else venv39,
+    )
+    assert run.returncode == 1, run.stderr
+    assert run.errors == [run.lines[-1]], run.stderr
+    assert run.errors[0].split(" level=error ")[1] == (
+        "glance-manage db load_metadefs failed (exit 0): [Errno 2] No such file or directory: "
+        "'/nonexistent/': FileNotFoundError: [Errno 2] No such file or directory: '/nonexistent/'"
+    )

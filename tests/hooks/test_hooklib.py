@@ -68,41 +68,54 @@ def test_backoff_grows_to_a_cap() -> None:
     assert [next(delays) for _ in range(5)] == [1, 2, 4, 4, 4]
 
 
-def test_retry_only_what_it_is_told() -> None:
-    """Accepted errors are retried up to the bound; others pass through at once."""
-    calls: list[int] = []
-    slept: list[float] = []
+def test_labels_name_what_the_user_changes() -> None:
+    """Messages name a secret by its Secret key and a setting by its chart value."""
+    env = hooklib.Env({"A": "x", "P_KEY": "osp/Key", "W": "soon"}, {"W": "database.waitSeconds"})
+    assert env.label("P") == "Secret key osp/Key (P)"
+    assert env.label("A") == "A"
+    with pytest.raises(hooklib.ConfigError) as caught:
+        env.integer("W", 1)
+    assert str(caught.value) == "database.waitSeconds (W) must be an integer, got 'soon'"
 
-    def flaky() -> str:
-        calls.append(1)
-        if len(calls) < 3:
-            raise ConnectionError("down")
-        return "up"
+
+def test_connection_reason() -> None:
+    """keystoneauth's long connection errors shrink to their cause."""
+    text = (
+        "Unable to establish connection to http://127.0.0.1:1/v3/auth/tokens: "
+        "HTTPConnectionPool(host='127.0.0.1', port=1): Max retries exceeded with url: "
+        "/v3/auth/tokens (Caused by NewConnectionError('<urllib3.connection.HTTPConnection "
+        "object at 0x7f>: Failed to establish a new connection: [Errno 111] Connection refused'))"
+    )
+    assert hooklib.connection_reason(Exception(text)) == "Connection refused"
+
+
+def test_wait_for_keystone_logs_each_retry_and_stops_at_the_bound(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Connection errors are waited out within the bound, one warning per retry."""
+    from keystoneauth1 import exceptions
+
+    now = [0.0]
+
+    def refuse() -> None:
+        raise exceptions.ConnectFailure("[Errno 111] Connection refused")
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
 
     log = logging.getLogger("test")
-    result = hooklib.retry(
-        flaky, lambda e: isinstance(e, ConnectionError), 5, log, "x", sleep=slept.append
+    with pytest.raises(hooklib.HookError) as caught:
+        hooklib.wait_for_keystone(refuse, "http://k/v3", 10, "login", log, lambda: now[0], sleep)
+    assert str(caught.value) == (
+        "Keystone at http://k/v3 did not answer within 10 s, the bound set by "
+        "keystone.waitSeconds (KEYSTONE_WAIT_SECONDS): Connection refused"
     )
-    assert result == "up" and len(slept) == 2
-    with pytest.raises(ValueError):
-        hooklib.retry(
-            lambda: (_ for _ in ()).throw(ValueError("bad")),
-            lambda e: isinstance(e, ConnectionError),
-            5,
-            log,
-            "x",
-            sleep=slept.append,
-        )
-    calls.clear()
-    with pytest.raises(ConnectionError):
-        hooklib.retry(
-            lambda: (_ for _ in ()).throw(ConnectionError("down")),
-            lambda e: True,
-            2,
-            log,
-            "x",
-            sleep=slept.append,
-        )
+    assert now[0] == pytest.approx(10.0)
+    retries = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(retries) == 4
+    assert retries[0].startswith(
+        "login: Keystone at http://k/v3: Connection refused; retrying in 1 s"
+    )
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,8 @@ def values(mariadb: MariaDB, keystone: Keystone, **extra: Any) -> dict[str, Any]
         "databaseAccount": "rendered",
         "serviceUser": "rendered",
         "keystone": {"authURL": keystone.auth_url, "region": keystone.region},
+        # A split API needs a store its two instances share (the hooks do not use it).
+        "customServiceConfig": "[DEFAULT]\nenabled_backends = default_backend:swift\n",
         "glanceAPIs": {
             "default": {
                 "type": "split",

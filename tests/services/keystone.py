@@ -59,9 +59,17 @@ class Keystone:
         region: str = "RegionOne",
         threads: int = 4,
         workdir: Path | None = None,
+        list_limit: int | None = None,
+        db_name: str = DB_NAME,
     ) -> None:
-        """Prepare paths and the port; nothing runs until start()."""
+        """Prepare paths and the port; nothing runs until start().
+
+        list_limit sets [DEFAULT] list_limit: every list answers at most that many items.
+        db_name lets a second Keystone share the MariaDB.
+        """
         self.db = db
+        self.list_limit = list_limit
+        self.db_name = db_name
         self.admin_password = admin_password
         self.region = region
         self.threads = threads
@@ -85,12 +93,13 @@ class Keystone:
             (self.workdir / sub).mkdir(parents=True, exist_ok=True)
         self.confdir.mkdir(parents=True, exist_ok=True)
         connection = (
-            f"mysql+pymysql://{DB_USER}:{DB_PASSWORD}@{self.db.host}:{self.db.port}/{DB_NAME}"
+            f"mysql+pymysql://{DB_USER}:{DB_PASSWORD}@{self.db.host}:{self.db.port}/{self.db_name}"
             "?charset=utf8"
         )
         self.conf.write_text(
             "[DEFAULT]\n"
-            "debug = false\n"
+            + (f"list_limit = {self.list_limit}\n" if self.list_limit else "")
+            + "debug = false\n"
             "use_stderr = true\n"
             "[database]\n"
             f"connection = {connection}\n"
@@ -122,7 +131,7 @@ class Keystone:
 
     def setup(self) -> Keystone:
         """Create the database, the schema, the key repositories and the bootstrap data."""
-        self.db.create_database(DB_NAME, DB_USER, DB_PASSWORD)
+        self.db.create_database(self.db_name, DB_USER, DB_PASSWORD)
         self._write_config()
         self._manage("db_sync")
         self._manage("fernet_setup", "--keystone-user", "root", "--keystone-group", "root")
@@ -170,6 +179,8 @@ class Keystone:
         )  # fmt: skip
         try:
             wait_for(self._answers, timeout, "keystone", interval=0.25)
+            # The answer's log line is written after the answer: let it land before any mark().
+            wait_for(lambda: self.mark() > 0, 10, "keystone request log")
         except Exception:
             self.stop()
             raise
