@@ -1,4 +1,4 @@
-"""Assemble chart/ from the schemas, chart-src/ and hooks/."""
+"""Assemble chart/ from the schemas, chart-src/, hooks/ and pod/."""
 
 from __future__ import annotations
 
@@ -30,10 +30,11 @@ class Sources:
     """Where the generator reads from, relative to the repository root."""
 
     root: Path
+    crd_file: Path | None = None
 
     @property
     def crd(self) -> Path:
-        return self.root / "schemas" / "glance.openstack.org_glances.yaml"
+        return self.crd_file or self.root / "schemas" / "glance.openstack.org_glances.yaml"
 
     @property
     def chart_values(self) -> Path:
@@ -50,6 +51,10 @@ class Sources:
     @property
     def hooks(self) -> Path:
         return self.root / "hooks"
+
+    @property
+    def pod(self) -> Path:
+        return self.root / "pod"
 
 
 @dataclass
@@ -76,6 +81,7 @@ def load_values_api(sources: Sources) -> ValuesAPI:
     all_definitions = kubernetes.load_definitions(overlay["kubernetesVersion"])
     types: dict[str, str] = overlay["types"]
     kubernetes.apply_types(doc, types, all_definitions)
+    kubernetes.apply_names(doc, overlay.get("names", {}))
     used = kubernetes.closure(all_definitions, sorted(set(types.values())))
     return ValuesAPI(doc, used)
 
@@ -92,6 +98,11 @@ def app_version(metadata: dict[str, Any], api: ValuesAPI) -> str:
             "add its OpenStack series to glanceReleases"
         )
     return str(releases[match.group(1)])
+
+
+def schema_text(api: ValuesAPI) -> str:
+    """The text of values.schema.json."""
+    return json.dumps(api.json_schema(), indent=2) + "\n"
 
 
 def copy_tree(src: Path, dest: Path) -> None:
@@ -112,15 +123,16 @@ def build(sources: Sources, dest: Path) -> None:
     copy_tree(sources.chart_src / "templates", dest / "templates")
     copy_tree(sources.chart_src / "tests", dest / "tests")
     shutil.copy2(sources.chart_src / ".helmignore", dest / ".helmignore")
-    for script in sorted(sources.hooks.glob("*.py")):
-        write(dest / "files" / "hooks" / script.name, script.read_text(encoding="utf-8"))
+    for folder, name in ((sources.hooks, "hooks"), (sources.pod, "pod")):
+        for script in sorted(folder.glob("*.py")):
+            write(dest / "files" / name / script.name, script.read_text(encoding="utf-8"))
     write(dest / "templates" / "_defaults.tpl", render_defaults_helper(api.document))
     write(
         dest / "Chart.yaml",
         render("Chart.yaml.jinja", meta=metadata, app_version=app_version(metadata, api)),
     )
     write(dest / "values.yaml", render_values(api.document))
-    write(dest / "values.schema.json", json.dumps(api.json_schema(), indent=2) + "\n")
+    write(dest / "values.schema.json", schema_text(api))
     readme = (sources.chart_src / "README.md").read_text(encoding="utf-8")
     write(
         dest / "README.md", inject_table(readme, values_table(api.document), "chart-src/README.md")

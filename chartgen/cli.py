@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,11 +10,9 @@ from typing import Any
 
 import click
 
-from chartgen import assemble, convert, validate
-from chartgen.crd import load_crd_spec, load_yaml
+from chartgen import assemble, convert, helmvalues, validate
+from chartgen.crd import load_yaml
 from chartgen.errors import ChartgenError, Diagnostic, InputError, ValidationFailed
-from chartgen.model import build_document
-from chartgen.schema import document_schema
 
 
 def fail(error: ChartgenError) -> None:
@@ -42,13 +39,19 @@ def main() -> None:
 
 
 @main.command("schema")
-@click.argument("crd", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--crd-version", help="CRD version to use; default: the storage version.")
+@click.argument("crd", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Repository root holding schemas/.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
-def schema_command(crd: Path, crd_version: str | None, output: Path | None) -> None:
-    """Print the JSON Schema of the spec of CRD, as Helm validates values with it."""
-    doc = build_document([("spec", load_crd_spec(crd, crd_version))])
-    text = json.dumps(document_schema(doc), indent=2) + "\n"
+def schema_command(crd: Path | None, root: Path, output: Path | None) -> None:
+    """Print the values.schema.json that `build` writes, for CRD (default: ROOT's Glance CRD)
+    with ROOT's chart-only values and Kubernetes types."""
+    api = assemble.load_values_api(assemble.Sources(root, crd_file=crd))
+    text = assemble.schema_text(api)
     if output:
         output.write_text(text, encoding="utf-8")
     else:
@@ -123,12 +126,6 @@ def convert_command(resource: Path, output: Path | None, chart: Path) -> None:
         click.echo(text, nl=False)
 
 
-def helm_binary(chart: Path) -> str | None:
-    """The repository's pinned helm if built, else helm on PATH, else None."""
-    local = chart.resolve().parent / "bin" / "helm"
-    return str(local) if local.is_file() else shutil.which("helm")
-
-
 def render_problems(helm: str, chart: Path, files: tuple[Path, ...]) -> list[Diagnostic]:
     """Rules beyond the schema live in the chart's templates: render to apply them."""
     args = [helm, "template", "glance", str(chart)]
@@ -137,10 +134,7 @@ def render_problems(helm: str, chart: Path, files: tuple[Path, ...]) -> list[Dia
     result = subprocess.run(args, capture_output=True, text=True, check=False)
     if result.returncode == 0:
         return []
-    lines = [ln.strip() for ln in result.stderr.splitlines() if ln.strip()]
-    # The chart lists its findings as "- message"; anything else is helm's own error.
-    findings = [ln[2:] for ln in lines if ln.startswith("- ")] or lines
-    return [Diagnostic("error", "helm template", ln.removeprefix("Error: ")) for ln in findings]
+    return validate.chart_rule_findings(result.stderr)
 
 
 @main.command("validate")
@@ -163,8 +157,20 @@ def render_problems(helm: str, chart: Path, files: tuple[Path, ...]) -> list[Dia
 def validate_command(files: tuple[Path, ...], render: bool, chart: Path) -> None:
     """Check values files against the chart's schema and print every problem."""
     layers = []
+    helm = helmvalues.helm_binary(chart)
     for f in files:
-        data = load_yaml(f)
+        count = helmvalues.document_count(f)
+        if count > 1:
+            raise InputError(
+                f"{f}: holds {count} YAML documents; Helm 4 and Helm 3 read such a file "
+                "differently: keep one document per values file"
+            )
+        try:
+            data = load_yaml(f)
+        except InputError:
+            if not helm:
+                raise
+            continue  # PyYAML and Go's YAML differ here: helm, below, has the last word
         if data is None:
             data = {}
         if not isinstance(data, dict):
@@ -176,9 +182,15 @@ def validate_command(files: tuple[Path, ...], render: bool, chart: Path) -> None
             )
         layers.append(data)
     source = ", ".join(str(f) for f in files)
-    check_values(chart, layers, source)
-    helm = helm_binary(chart) if render else None
     if helm:
+        # What helm reads from the files is what it validates and renders.
+        _, schema = load_chart(chart)
+        problems = validate.validate(helmvalues.read_with_helm(helm, chart, files), schema)
+        if problems:
+            raise ValidationFailed(f"{source}: {len(problems)} problem(s)", problems)
+    else:
+        check_values(chart, layers, source)
+    if helm and render:
         problems = render_problems(helm, chart, files)
         if problems:
             raise ValidationFailed(f"{source}: the chart refuses these values", problems)

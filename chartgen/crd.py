@@ -22,6 +22,8 @@ def load_yaml(path: Path) -> Any:
         return copy.deepcopy(yaml.safe_load(text))
     except yaml.YAMLError as exc:
         raise InputError(f"{path}: not valid YAML: {exc}") from exc
+    except RecursionError:
+        raise InputError(f"{path}: nested too deeply to be values") from None
 
 
 def pick_version(crd: dict[str, Any], version: str | None, source: str) -> dict[str, Any]:

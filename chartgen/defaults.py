@@ -60,5 +60,8 @@ def template_defaults(doc: Document) -> dict[str, Any]:
 
 
 def render_defaults_helper(doc: Document) -> str:
-    """The `_defaults.tpl` helper that returns template_defaults as YAML."""
-    return render("_defaults.tpl.jinja", defaults=template_defaults(doc))
+    """The `_defaults.tpl` helpers: template_defaults, and the defaults of values.yaml (so
+    templates can tell a default from a value the user gave, without repeating it)."""
+    return render(
+        "_defaults.tpl.jinja", defaults=template_defaults(doc), values=values_defaults(doc)
+    )

@@ -59,3 +59,51 @@ def apply_types(doc: Document, types: dict[str, str], definitions: dict[str, Any
             by_path[path].kubernetes_type = name
     if problems:
         raise InputError("kubernetes-types names values or types that do not exist", problems)
+
+
+# Kubernetes' own rules for names, as JSON Schema keywords (k8s.io/apimachinery validation).
+DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+CRON_FIELD = "([0-9*?/,-]+|[A-Za-z]{3}([-,][A-Za-z]{3})*)"
+CRON = f"@(yearly|annually|monthly|weekly|daily|midnight|hourly)|{CRON_FIELD}( +{CRON_FIELD}){{4}}"
+NAME_RULES: dict[str, dict[str, Any]] = {
+    # Object names: Secrets, ServiceAccounts, Services.
+    "dns-subdomain": {"pattern": DNS_SUBDOMAIN, "maxLength": 253},
+    "dns-label": {"pattern": DNS_LABEL, "maxLength": 63},
+    # A name that may be left empty to mean "none" or "derived".
+    "dns-label-or-empty": {"pattern": f"^({DNS_LABEL[1:-1]})?$", "maxLength": 63},
+    "dns-subdomain-or-empty": {"pattern": f"^({DNS_SUBDOMAIN[1:-1]})?$", "maxLength": 253},
+    # A key of a Secret or ConfigMap.
+    "secret-key": {"pattern": "^[-._a-zA-Z0-9]+$", "maxLength": 253},
+    # A label value.
+    "label-value": {"pattern": "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "maxLength": 63},
+    # A NetworkAttachmentDefinition: `name` or `namespace/name`.
+    "network-attachment": {
+        "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-.a-z0-9]*[a-z0-9])?$",
+        "maxLength": 317,
+    },
+    # A count Kubernetes keeps in 32 bits.
+    "int32": {"maximum": 2147483647},
+    # An IP address, v4 or v6.
+    "ip": {"pattern": "^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$"},
+    # A CronJob schedule: five fields, or a macro (what the CronJob controller's parser takes).
+    "cron": {"pattern": f"^({CRON})$"},
+    "cron-or-empty": {"pattern": f"^({CRON})?$"},
+}
+
+
+def apply_names(doc: Document, names: dict[str, str]) -> None:
+    """Give the properties named by `names` Kubernetes' rule for that kind of name."""
+    by_path = {p.path: p for p in doc.walk()}
+    problems = []
+    for path, rule in names.items():
+        if path not in by_path:
+            problems.append(Diagnostic("error", path, "no such value in the schema"))
+        elif rule not in NAME_RULES:
+            problems.append(
+                Diagnostic("error", path, f"unknown rule {rule}: use one of {sorted(NAME_RULES)}")
+            )
+        else:
+            by_path[path].constraints.update(NAME_RULES[rule])
+    if problems:
+        raise InputError("kubernetes-types names values or rules that do not exist", problems)

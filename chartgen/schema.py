@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chartgen.model import Document, Property
+from chartgen.defaults import effective_default
+from chartgen.model import NO_DEFAULT, Document, Property
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # An embedded Kubernetes object must say what it is; its metadata is a mapping.
@@ -15,8 +16,35 @@ EMBEDDED_PROPERTIES: dict[str, Any] = {
 }
 
 
-def property_schema(prop: Property) -> dict[str, Any]:
-    """The JSON Schema of one property and everything below it."""
+# A setting of one line: no control character (a newline would start a new INI option or YAML
+# line, DEL and C1 characters make YAML parsers drop the document). Only the keys that hold
+# whole documents (INI, policy YAML) may span lines.
+SINGLE_LINE = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
+MULTILINE_KEYS = frozenset({"customServiceConfig", "policy"})
+
+
+def single_line(prop: Property, out: dict[str, Any]) -> None:
+    """Refuse control characters in a string setting that is not a document."""
+    if prop.type != "string" or prop.enum is not None or prop.name in MULTILINE_KEYS:
+        return
+    if "pattern" in out:
+        out.setdefault("allOf", []).append({"pattern": SINGLE_LINE})
+    else:
+        out["pattern"] = SINGLE_LINE
+
+
+def in_values_yaml(prop: Property) -> bool:
+    """Whether values.yaml holds a value for this key of an object that it holds."""
+    return effective_default(prop) is not NO_DEFAULT and not prop.nullable
+
+
+def property_schema(prop: Property, materialised: bool = False) -> dict[str, Any]:
+    """The JSON Schema of one property and everything below it.
+
+    Keys that values.yaml holds under an object it holds (`materialised`) are required: only a
+    user's `null` removes them (Helm deletes null keys before it validates), and a template
+    cannot do without them, so the schema refuses that null by name.
+    """
     out: dict[str, Any] = {}
     if prop.description:
         out["description"] = prop.description
@@ -38,12 +66,18 @@ def property_schema(prop: Property) -> dict[str, Any]:
     if prop.has_default:
         out["default"] = prop.default
     out.update(prop.constraints)
+    single_line(prop, out)
     if prop.list_type == "set":
         out["uniqueItems"] = True
     properties = EMBEDDED_PROPERTIES.copy() if prop.embedded else {}
-    properties.update({p.name: property_schema(p) for p in prop.properties})
+    defaulted = {p.name for p in prop.properties if materialised and in_values_yaml(p)}
+    properties.update({p.name: property_schema(p, p.name in defaulted) for p in prop.properties})
     required = ["apiVersion", "kind"] if prop.embedded else []
-    required += [p.name for p in prop.properties if p.required and p.name not in required]
+    required += [
+        p.name
+        for p in prop.properties
+        if (p.required or p.name in defaulted) and p.name not in required
+    ]
     if properties:
         out["properties"] = properties
     if required:
@@ -73,13 +107,14 @@ def document_schema(
 ) -> dict[str, Any]:
     """The schema of a whole values document, closed at the top level."""
     properties: dict[str, Any] = {}
+    defaulted = {p.name for p in doc.properties() if p.has_default and in_values_yaml(p)}
     for prop in doc.properties():
-        properties[prop.name] = property_schema(prop)
+        properties[prop.name] = property_schema(prop, prop.name in defaulted)
     out: dict[str, Any] = {"$schema": DIALECT}
     if title:
         out["title"] = title
     out.update({"type": "object", "properties": properties, "additionalProperties": False})
-    required = [p.name for p in doc.properties() if p.required]
+    required = [p.name for p in doc.properties() if p.required or p.name in defaulted]
     if required:
         out["required"] = required
     if definitions:

@@ -68,5 +68,32 @@ def explain(error: jsonschema.ValidationError) -> list[Diagnostic]:
 def validate(values: dict[str, Any], schema: dict[str, Any]) -> list[Diagnostic]:
     """Every problem of a values document, ordered by path."""
     validator = jsonschema.Draft202012Validator(schema)
-    found = [d for e in validator.iter_errors(values) for d in explain(e)]
+    try:
+        found = [d for e in validator.iter_errors(values) for d in explain(e)]
+    except RecursionError:
+        return [Diagnostic("error", "", "the values are nested too deeply to check")]
     return sorted(set(found), key=lambda d: (d.path, d.message))
+
+
+# The chart's render-time rules fail the render with this line, then one "  - <path>: <message>"
+# line per problem (chart-src/templates/_validate.tpl, glance.validate.values).
+CHART_RULES_HEADER = "values are not valid:"
+
+
+def chart_rule_findings(stderr: str) -> list[Diagnostic]:
+    """The problems a refused `helm template` names: the chart's rules one per value path, or
+    helm's own error when the chart's rules did not fire."""
+    lines = [ln.rstrip() for ln in stderr.splitlines()]
+    if CHART_RULES_HEADER in (ln.strip() for ln in lines):
+        start = next(i for i, ln in enumerate(lines) if ln.strip() == CHART_RULES_HEADER)
+        found = []
+        for line in lines[start + 1 :]:
+            if not line.startswith("  - "):
+                if line.strip():
+                    break
+                continue
+            path, _, message = line[4:].partition(": ")
+            found.append(Diagnostic("error", path, message))
+        return found
+    errors = [ln.strip() for ln in lines if ln.strip()]
+    return [Diagnostic("error", "helm template", ln.removeprefix("Error: ")) for ln in errors]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from chartgen.cli import main
 from tests.chartgen.conftest import CRDS
-from tests.conftest import CHART
+from tests.conftest import CHART, ROOT
 
 GLANCE = {
     "apiVersion": "glance.openstack.org/v1beta1",
@@ -37,10 +36,20 @@ def write(tmp_path: Path, name: str, data: object) -> str:
     return str(path)
 
 
-def test_schema_prints_the_json_schema_of_a_crd() -> None:
-    result = invoke("schema", str(CRDS / "pipelines.yaml"))
-    assert result.exit_code == 0
-    assert json.loads(result.stdout)["properties"]["tags"]["uniqueItems"] is True
+def test_schema_prints_what_build_writes() -> None:
+    result = invoke("schema", "--root", str(ROOT))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (CHART / "values.schema.json").read_text()
+
+
+def test_schema_of_another_crd_is_checked_like_build(tmp_path: Path) -> None:
+    """The chart's Kubernetes types name Glance fields, which another CRD lacks."""
+    result = invoke("schema", str(CRDS / "pipelines.yaml"), "--root", str(ROOT))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        "Error: kubernetes-types names values or types that do not exist",
+        "  glanceAPIs.*.resources: no such value in the schema",
+    ]
 
 
 def test_schema_of_something_else_is_refused(tmp_path: Path) -> None:
@@ -49,8 +58,8 @@ def test_schema_of_something_else_is_refused(tmp_path: Path) -> None:
     assert "not a CustomResourceDefinition" in result.stderr
 
 
-def test_missing_argument_is_a_usage_error() -> None:
-    assert invoke("schema").exit_code == 2
+def test_unknown_option_is_a_usage_error() -> None:
+    assert invoke("schema", "--crd-version", "v1").exit_code == 2
 
 
 def test_convert_a_whole_resource(tmp_path: Path) -> None:

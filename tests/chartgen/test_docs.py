@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chartgen.assemble import ValuesAPI
-from chartgen.docs import display_path, inject_table, rows, values_table
+from chartgen.docs import display_path, inject_table, rows
 from chartgen.errors import InputError
-from tests.conftest import CHART
 
 
 def test_table_lists_every_key(values_api: ValuesAPI) -> None:
@@ -16,13 +15,6 @@ def test_table_lists_every_key(values_api: ValuesAPI) -> None:
         if prop.name in ("*", "[]") and not prop.properties:
             continue
         assert display_path(prop.path) in listed, prop.path
-
-
-def test_committed_readme_carries_the_table(values_api: ValuesAPI) -> None:
-    readme = (CHART / "README.md").read_text()
-    assert values_table(values_api.document) in readme
-    for key in ("`glanceAPIs.<name>.type`", "`extraMounts[].extraVol[].propagation`"):
-        assert key in readme
 
 
 def test_deprecated_fields_say_so(values_api: ValuesAPI) -> None:

@@ -9,42 +9,39 @@ import pytest
 from click.testing import CliRunner
 
 from chartgen.cli import main
-from tests.conftest import CHART, ROOT, run_helm
-from tests.reference import glance_resources
+from tests import reference
+from tests.chart.rendering import helm_template
+from tests.conftest import CHART, ROOT
+
+RESOURCES = reference.resources()
 
 
-def fixed_resources() -> list[str]:
-    """The reference README's Glance resources, its networkAttachents typo fixed."""
-    found = glance_resources()
-    assert len(found) == 3
-    return [r.replace("networkAttachents", "networkAttachments") for r in found]
-
-
-@pytest.mark.parametrize("index", [0, 1, 2])
-def test_reference_resources_convert_and_render(helm: Path, tmp_path: Path, index: int) -> None:
+def convert(tmp_path: Path, text: str) -> object:
+    """`chartgen convert` of a resource written to a file."""
     resource = tmp_path / "glance.yaml"
-    resource.write_text(fixed_resources()[index])
-    converted = CliRunner().invoke(main, ["convert", str(resource), "--chart", str(CHART)])
+    resource.write_text(text)
+    return CliRunner().invoke(main, ["convert", str(resource), "--chart", str(CHART)])
+
+
+@pytest.mark.parametrize("index", range(len(RESOURCES)))
+def test_reference_resources_convert_and_render(helm: Path, tmp_path: Path, index: int) -> None:
+    converted = convert(tmp_path, RESOURCES[index])
     assert converted.exit_code == 0, converted.stderr
     values = tmp_path / "values.yaml"
     values.write_text(converted.stdout)
-    result = run_helm(helm, "template", "glance", str(CHART), "-f", str(values))
+    result = helm_template(helm, files=[values])
     assert result.returncode == 0, result.stderr
     assert "kind: StatefulSet" in result.stdout
 
 
 def test_migration_guide_shows_the_real_conversion(tmp_path: Path) -> None:
-    resource = tmp_path / "glance.yaml"
-    resource.write_text(fixed_resources()[0])
-    converted = CliRunner().invoke(main, ["convert", str(resource), "--chart", str(CHART)])
+    converted = convert(tmp_path, reference.fixed("ceph"))
     guide = (ROOT / "docs" / "migration.md").read_text()
     assert converted.stdout in guide
 
 
 def test_the_reference_typo_is_refused_as_the_guide_shows(tmp_path: Path) -> None:
-    resource = tmp_path / "glance.yaml"
-    resource.write_text(fixed_resources()[1].replace("networkAttachments", "networkAttachents"))
-    converted = CliRunner().invoke(main, ["convert", str(resource), "--chart", str(CHART)])
+    converted = convert(tmp_path, reference.text("networks"))
     assert converted.exit_code == 1
     guide = (ROOT / "docs" / "migration.md").read_text()
     for line in converted.stderr.splitlines()[1:]:

@@ -10,9 +10,11 @@ import pytest
 import yaml
 
 from chartgen.crd import load_crd_spec
+from chartgen.defaults import values_defaults
 from chartgen.errors import InputError
 from chartgen.model import build_document
 from chartgen.schema import document_schema
+from chartgen.validate import merge
 from tests.chartgen.conftest import CRDS
 from tests.conftest import run_helm
 
@@ -20,6 +22,11 @@ from tests.conftest import run_helm
 def schema_of(name: str, version: str | None = None) -> dict:
     """The generated schema of a test CRD's spec."""
     return schema_of_path(CRDS / name, version)
+
+
+def defaults_of(name: str) -> dict:
+    """The values.yaml a test CRD's spec would give: what Helm merges values onto."""
+    return values_defaults(build_document([("spec", load_crd_spec(CRDS / name))]))
 
 
 def errors(schema: dict, instance: dict) -> list[str]:
@@ -31,7 +38,7 @@ def errors(schema: dict, instance: dict) -> list[str]:
 CASES = [
     # (crd, instance, valid)
     ("widgets.yaml", {"size": 3}, True),
-    ("widgets.yaml", {}, False),  # size is required
+    ("widgets.yaml", {"size": None}, False),  # size is required: null removes its default
     ("widgets.yaml", {"size": 11}, False),  # maximum
     ("widgets.yaml", {"size": 2.5}, False),  # integer
     ("widgets.yaml", {"size": 1, "weight": 0}, False),  # exclusive minimum
@@ -66,8 +73,17 @@ CASES = [
 
 @pytest.mark.parametrize(("crd", "instance", "valid"), CASES)
 def test_generated_schema_accepts_and_refuses(crd: str, instance: dict, valid: bool) -> None:
-    found = errors(schema_of(crd), instance)
+    found = errors(schema_of(crd), merge(defaults_of(crd), instance))
     assert (found == []) is valid, found
+
+
+def test_null_for_a_key_with_a_default_is_refused_by_name() -> None:
+    """Helm deletes a null key before it validates; the default then is gone too."""
+    defaults = defaults_of("widgets.yaml")
+    assert defaults, "widgets.yaml gives defaults"
+    key = next(iter(defaults))
+    found = errors(schema_of("widgets.yaml"), merge(defaults, {"size": 1, key: None}))
+    assert found == [f"'{key}' is a required property"]
 
 
 def test_storage_version_is_chosen_unless_asked() -> None:
@@ -120,6 +136,7 @@ def test_helm_validates_with_the_generated_schema(
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: widget\nversion: 0.1.0\n")
     (chart / "values.schema.json").write_text(json.dumps(schema_of("widgets.yaml")))
+    (chart / "values.yaml").write_text(yaml.safe_dump(defaults_of("widgets.yaml")))
     (chart / "templates" / "cm.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\ndata:\n"
         "  size: {{ .Values.size | quote }}\n"
