@@ -11,6 +11,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHART = ROOT / "chart"
 HELMS = {"helm4": ROOT / "bin" / "helm", "helm3": ROOT / "bin" / "helm3"}
+# helm processes the run started, printed at its end (renders are cached: see
+# tests/chart/rendering.py).
+HELM_RUNS = {"count": 0}
 
 
 def helm_env() -> dict[str, str]:
@@ -29,6 +32,7 @@ def run_helm(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run a helm command and return its result without raising."""
     if not helm.is_file():
         pytest.fail(f"{helm} is missing: run `make tools`")
+    HELM_RUNS["count"] += 1
     return subprocess.run(
         [str(helm), *args], capture_output=True, text=True, env=helm_env(), check=False
     )
@@ -38,3 +42,8 @@ def run_helm(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def helm(request: pytest.FixtureRequest) -> Path:
     """Each pinned helm in turn: tests using it run under Helm 4 and Helm 3."""
     return HELMS[request.param]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many helm processes the run started."""
+    terminalreporter.write_line(f"helm processes started by the tests: {HELM_RUNS['count']}")

@@ -1,27 +1,43 @@
-"""The glance-operator README of ../shared/reference, whose examples are acceptance cases."""
+"""The glance-operator README's examples, kept as fixtures in tests/data/reference.
+
+Each file says where in that README its spec comes from. The additional networks example keeps
+the README's `networkAttachents` typo: it is the refusal case, and `fixed` spells it right.
+"""
 
 from __future__ import annotations
 
-import re
+from pathlib import Path
 
-import pytest
+import yaml
 
-from tests.conftest import ROOT
+DATA = Path(__file__).resolve().parent / "data" / "reference"
+TYPO = "networkAttachents"
+# Scenario name -> fixture file.
+FILES = {
+    "ceph": "ceph.yaml",
+    "debug": "debug.yaml",
+    "metallb": "metallb.yaml",
+    "networks": "extra-networks-typo.yaml",
+}
 
-REFERENCE = ROOT.parent / "shared" / "reference" / "glance-operator-README.md"
+
+def text(name: str) -> str:
+    """The fixture of one scenario, as written (comments included)."""
+    return (DATA / FILES[name]).read_text()
 
 
-def code_blocks() -> list[str]:
-    """Every fenced block of the README."""
-    if not REFERENCE.is_file():
-        pytest.fail(f"{REFERENCE} is missing: the tests need ../shared beside the repository")
-    return re.findall(r"```\n(.*?)```", REFERENCE.read_text(), re.S)
+def fixed(name: str) -> str:
+    """The fixture of one scenario with the README's typo spelled right."""
+    return text(name).replace(TYPO, "networkAttachments")
 
 
-def glance_resources() -> list[str]:
-    """The blocks holding a Glance resource, their `...` elisions removed."""
-    return [
-        "\n".join(ln for ln in b.splitlines() if ln.strip() != "...")
-        for b in code_blocks()
-        if "kind: Glance\n" in b
-    ]
+def values(name: str, typo_fixed: bool = True) -> str:
+    """The scenario as values text: the spec of a Glance resource, or the bare fragment."""
+    document = yaml.safe_load(fixed(name) if typo_fixed else text(name))
+    spec = document["spec"] if document.get("kind") == "Glance" else document
+    return yaml.safe_dump(spec)
+
+
+def resources() -> list[str]:
+    """The scenarios that are whole Glance resources, typo fixed."""
+    return [fixed(name) for name in sorted(FILES) if "kind: Glance\n" in text(name)]

@@ -40,7 +40,7 @@ Keystone registered limits from quotas, as JSON: every Glance resource once any 
 Usage: include "glance.hooks.registeredLimits" .
 */}}
 {{- define "glance.hooks.registeredLimits" -}}
-{{- if eq (include "glance.config.quotasOn" .) "true" -}}
+{{- if .glanceView.quotas -}}
 {{- $q := .Values.quotas -}}
 {{- $limits := dict
       "image_size_total" $q.imageSizeTotal
@@ -48,44 +48,35 @@ Usage: include "glance.hooks.registeredLimits" .
       "image_count_total" $q.imageCountTotal
       "image_count_uploading" $q.imageCountUpload -}}
 {{- range $name, $value := $limits -}}
-{{- if not $value -}}
-{{- $_ := set $limits $name -1 -}}
-{{- end -}}
+{{- $_ := set $limits $name (ternary (int64 $value) -1 (gt (int64 $value) 0)) -}}
 {{- end -}}
 {{- toJson $limits -}}
 {{- end -}}
 {{- end -}}
 
 {{/*
-An env var read from the user's Secret.
-Usage: include "glance.hooks.secretEnv" (dict "context" $ "name" "DB_PASSWORD" "key" .Values.passwordSelectors.database)
-*/}}
-{{- define "glance.hooks.secretEnv" -}}
-- name: {{ .name }}
-  valueFrom:
-    secretKeyRef:
-      name: {{ .context.Values.secret }}
-      key: {{ .key }}
-- name: {{ .name }}_KEY
-  value: {{ printf "%s/%s" .context.Values.secret .key | quote }}
-{{- end -}}
-
-{{/*
 The spec of a hook Job running one hook program.
-Usage: include "glance.hooks.jobSpec" (dict "context" $ "component" "db-sync" "image" $image "script" "db_sync.py" "env" $envYaml)
+"account" names a ServiceAccount of the hook's own (empty: none, no token); "backoffLimit"
+replaces hooks.backoffLimit.
+Usage: include "glance.hooks.jobSpec" (dict "context" $ "component" "db-sync" "image" $image "script" "db_sync.py" "env" $envYaml "account" "")
 */}}
 {{- define "glance.hooks.jobSpec" -}}
 {{- $v := .context.Values -}}
-{{- $extra := include "glance.pod.extraMounts" (dict "context" .context) | fromYaml -}}
-backoffLimit: {{ $v.hooks.backoffLimit }}
-activeDeadlineSeconds: {{ $v.hooks.activeDeadlineSeconds }}
+{{- $extra := dict -}}
+{{- $_ := include "glance.pod.extraMounts" (dict "context" .context "out" $extra) -}}
+{{- if not (kindIs "invalid" .backoffLimit) }}
+backoffLimit: {{ int64 .backoffLimit }}
+{{- else }}
+backoffLimit: {{ int64 $v.hooks.backoffLimit }}
+{{- end }}
+activeDeadlineSeconds: {{ int64 $v.hooks.activeDeadlineSeconds }}
 template:
   metadata:
     labels:
       {{- include "glance.labels.pod" (dict "context" .context "component" .component) | nindent 6 }}
   spec:
     restartPolicy: Never
-    {{- include "glance.pod.common" (dict "context" .context "hook" true) | nindent 4 }}
+    {{- include "glance.pod.common" (dict "context" .context "hook" true "account" .account) | nindent 4 }}
     containers:
       - name: {{ .component }}
         image: {{ .image | quote }}
@@ -113,7 +104,7 @@ template:
     volumes:
       - name: hook-scripts
         configMap:
-          name: {{ include "glance.hooks.scriptsName" .context }}
+          name: {{ include "glance.hooks.scriptsName" .context | quote }}
           defaultMode: 0444
       - name: tmp
         emptyDir: {}
@@ -128,24 +119,16 @@ Usage: include "glance.hooks.dbSyncEnv" .
 */}}
 {{- define "glance.hooks.dbSyncEnv" -}}
 {{- $v := .Values -}}
-- name: DB_HOST
-  value: {{ include "glance.config.databaseHost" . | quote }}
-- name: DB_PORT
-  value: {{ $v.database.port | quote }}
-- name: DB_NAME
-  value: {{ $v.database.name | quote }}
-- name: DB_USER
-  value: {{ include "glance.config.databaseAccount" . | quote }}
-{{ include "glance.hooks.secretEnv" (dict "context" . "name" "DB_PASSWORD" "key" $v.passwordSelectors.database) }}
+{{ include "glance.pod.databaseEnv" (dict "context" . "named" true) }}
 - name: DB_CREATE
   value: {{ $v.database.create | quote }}
 {{- if $v.database.create }}
 - name: DB_ROOT_USER
   value: {{ $v.database.rootUser | quote }}
-{{ include "glance.hooks.secretEnv" (dict "context" . "name" "DB_ROOT_PASSWORD" "key" $v.passwordSelectors.databaseRoot) }}
+{{ include "glance.pod.secretEnv" (dict "context" . "name" "DB_ROOT_PASSWORD" "key" $v.passwordSelectors.databaseRoot "named" true) }}
 {{- end }}
 - name: DB_WAIT_SECONDS
-  value: {{ $v.database.waitSeconds | quote }}
+  value: {{ int64 $v.database.waitSeconds | quote }}
 {{- /* glance-manage needs only the database URL, which the hook passes in its environment. */}}
 - name: GLANCE_CONFIG_DIR
   value: ""
@@ -157,12 +140,12 @@ Usage: include "glance.hooks.keystoneEnv" .
 */}}
 {{- define "glance.hooks.keystoneEnv" -}}
 {{- $v := .Values -}}
-{{- $catalog := include "glance.apis.catalog" . | fromYaml -}}
+{{- $catalog := .glanceView.catalog -}}
 - name: OS_AUTH_URL
-  value: {{ include "glance.config.keystoneURL" . | quote }}
+  value: {{ .glanceView.keystone.url | quote }}
 - name: OS_USERNAME
   value: {{ $v.keystone.adminUser | quote }}
-{{ include "glance.hooks.secretEnv" (dict "context" . "name" "OS_PASSWORD" "key" $v.passwordSelectors.admin) }}
+{{ include "glance.pod.secretEnv" (dict "context" . "name" "OS_PASSWORD" "key" $v.passwordSelectors.admin "named" true) }}
 - name: OS_PROJECT_NAME
   value: {{ $v.keystone.adminProject | quote }}
 - name: OS_USER_DOMAIN_NAME
@@ -177,7 +160,7 @@ Usage: include "glance.hooks.keystoneEnv" .
   value: {{ $v.keystone.serviceProject | quote }}
 - name: SERVICE_USER
   value: {{ $v.serviceUser | quote }}
-{{ include "glance.hooks.secretEnv" (dict "context" . "name" "SERVICE_PASSWORD" "key" $v.passwordSelectors.service) }}
+{{ include "glance.pod.secretEnv" (dict "context" . "name" "SERVICE_PASSWORD" "key" $v.passwordSelectors.service "named" true) }}
 - name: SERVICE_ROLES
   value: {{ join "," $v.keystone.serviceRoles | quote }}
 - name: SERVICE_NAME
@@ -190,11 +173,58 @@ Usage: include "glance.hooks.keystoneEnv" .
   value: {{ $catalog.internal | default "" | quote }}
 - name: REGION
   value: {{ $v.keystone.region | quote }}
+- name: KEYSTONE_WAIT_SECONDS
+  value: {{ int64 $v.keystone.waitSeconds | quote }}
 - name: REGISTERED_LIMITS
   value: {{ include "glance.hooks.registeredLimits" . | quote }}
-{{- if eq (include "glance.config.quotasOn" .) "true" }}
+{{- if .glanceView.quotas }}
 {{- /* [oslo_limit] logs in with a system-scoped token to read the limits. */}}
 - name: SERVICE_SYSTEM_ROLES
   value: reader
 {{- end }}
+{{- end -}}
+
+{{/*
+Name of the resize hook's ServiceAccount, Role, RoleBinding and Job.
+Usage: include "glance.hooks.resizeName" .
+*/}}
+{{- define "glance.hooks.resizeName" -}}
+{{- printf "%s-resize" (include "glance.names.fullname" .) -}}
+{{- end -}}
+
+{{/*
+What the resize hook compares (see the docstring of hooks/statefulset_resize.py): each API
+StatefulSet, its replicas and the volume claims it should have, as JSON.
+Usage: include "glance.hooks.resizeTargets" .
+*/}}
+{{- define "glance.hooks.resizeTargets" -}}
+{{- $out := list -}}
+{{- range $item := .glanceView.instances -}}
+{{- $claims := dict -}}
+{{- $own := $item.settings.storage | default dict -}}
+{{- $prefix := ternary (printf "glanceAPIs.%s." $item.api) "" (not $item.legacy) -}}
+{{- if not $item.storage.external -}}
+{{- $value := ternary (printf "%sstorage.storageRequest" $prefix) "storage.storageRequest" (hasKey $own "storageRequest") -}}
+{{- $_ := set $claims "glance" (dict "size" $item.storage.storageRequest "storageClass" $item.storage.storageClass "value" $value) -}}
+{{- end -}}
+{{- with $item.cache.size -}}
+{{- $value := ternary (printf "%simageCache.size" $prefix) "imageCache.size" (ne (dig "imageCache" "size" "" $item.settings) "") -}}
+{{- $_ := set $claims "image-cache" (dict "size" . "storageClass" $item.storage.storageClass "value" $value) -}}
+{{- end -}}
+{{- $out = append $out (dict "name" $item.workload "api" $item.api "replicas" $item.replicas "claims" $claims) -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{/*
+Environment of the resize hook (see the docstring of hooks/statefulset_resize.py).
+Usage: include "glance.hooks.resizeEnv" .
+*/}}
+{{- define "glance.hooks.resizeEnv" -}}
+- name: NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: STATEFULSETS
+  value: {{ include "glance.hooks.resizeTargets" . | quote }}
 {{- end -}}

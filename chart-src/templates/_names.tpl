@@ -59,3 +59,11 @@ Usage: include "glance.names.limit" (dict "name" $workload "suffix" "-cache-clea
 {{- printf "%s-%s%s" (trunc (int (sub (sub (int .max) (len $suffix)) 9)) .name | trimSuffix "-") (sha256sum $full | trunc 8) $suffix -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+Name of the ConfigMap holding the programs the Glance pods run (chart/files/pod).
+Usage: include "glance.names.podScripts" .
+*/}}
+{{- define "glance.names.podScripts" -}}
+{{- printf "%s-pod-scripts" (include "glance.names.fullname" .) -}}
+{{- end -}}

@@ -8,9 +8,9 @@ Usage: include "glance.labels.selector" (dict "context" $ "component" "api" "ins
 */}}
 {{- define "glance.labels.selector" -}}
 {{- $ctx := .context -}}
-app.kubernetes.io/name: {{ include "glance.names.name" $ctx }}
+app.kubernetes.io/name: {{ include "glance.names.name" $ctx | quote }}
 app.kubernetes.io/instance: {{ $ctx.Release.Name | quote }}
-app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/component: {{ .component | quote }}
 {{- with .instance }}
 glance.openstack.org/api: {{ .api | quote }}
 glance.openstack.org/api-instance: {{ .instance | quote }}
@@ -52,7 +52,7 @@ Usage: metadata: {{ include "glance.labels.metadata" (dict "context" $ "name" $n
 {{- range $k, $v := .annotations }}
 {{- $_ := set $annotations $k (toString $v) }}
 {{- end -}}
-name: {{ .name }}
+name: {{ .name | quote }}
 namespace: {{ $ctx.Release.Namespace | quote }}
 labels:
   {{- toYaml $labels | nindent 2 }}

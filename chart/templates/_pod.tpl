@@ -3,15 +3,6 @@ Pieces of the Glance pods: API StatefulSets, image cache and db purge CronJobs.
 */}}
 
 {{/*
-Image of one instance: the API's containerImage, else the top-level one.
-Usage: include "glance.pod.image" (dict "context" $ "item" $item)
-*/}}
-{{- define "glance.pod.image" -}}
-{{- $item := .item | default dict -}}
-{{- (dig "settings" "containerImage" "" $item) | default .context.Values.containerImage -}}
-{{- end -}}
-
-{{/*
 Names extraMounts propagation may use to reach the pods of one instance (or, without item, of
 pods that are not API pods: only Glance).
 Usage: include "glance.pod.targets" (dict "item" $item) | fromYamlArray
@@ -25,9 +16,10 @@ Usage: include "glance.pod.targets" (dict "item" $item) | fromYamlArray
 {{- end -}}
 
 {{/*
-Volumes and mounts of extraMounts whose propagation names one of the targets (empty propagation
-means Glance), as YAML {volumes, mounts}.
-Usage: include "glance.pod.extraMounts" (dict "context" $ "item" $item) | fromYaml
+Fills "out" with the volumes and mounts of extraMounts whose propagation names one of the
+targets (empty propagation means Glance): {volumes, mounts}. Filled in place, so the user's
+objects reach the manifest untouched.
+Usage: $_ := include "glance.pod.extraMounts" (dict "context" $ "item" $item "out" $extra)
 */}}
 {{- define "glance.pod.extraMounts" -}}
 {{- $targets := include "glance.pod.targets" . | fromYamlArray -}}
@@ -48,19 +40,8 @@ Usage: include "glance.pod.extraMounts" (dict "context" $ "item" $item) | fromYa
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- toYaml (dict "volumes" $volumes "mounts" $mounts) -}}
-{{- end -}}
-
-{{/*
-The customServiceConfigSecrets of one instance: top-level ones, then the API's, in order.
-Usage: include "glance.pod.configSecrets" (dict "context" $ "item" $item) | fromYamlArray
-*/}}
-{{- define "glance.pod.configSecrets" -}}
-{{- $own := list -}}
-{{- if .item -}}
-{{- $own = .item.settings.customServiceConfigSecrets | default list -}}
-{{- end -}}
-{{- toYaml (concat (.context.Values.customServiceConfigSecrets | default list) $own) -}}
+{{- $_ := set .out "volumes" $volumes -}}
+{{- $_ := set .out "mounts" $mounts -}}
 {{- end -}}
 
 {{/*
@@ -82,41 +63,62 @@ Usage: include "glance.pod.networks" (dict "context" $ "networks" $list)
 {{- end -}}
 
 {{/*
-Init container of every Glance pod: runs init-config.py, which fills /etc/glance/glance.conf.d
-with the generated files, the passwords (from the user's Secret, through the environment) and
-the customServiceConfigSecrets.
+An env var read from a key of the user's Secret. With "named" true, also `<name>_KEY` holding
+"<secret>/<key>", which the hooks name in their messages.
+Usage: include "glance.pod.secretEnv" (dict "context" $ "name" "DB_PASSWORD" "key" .Values.passwordSelectors.database "named" false)
+*/}}
+{{- define "glance.pod.secretEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ .context.Values.secret | quote }}
+      key: {{ .key | quote }}
+{{- if .named }}
+- name: {{ .name }}_KEY
+  value: {{ printf "%s/%s" .context.Values.secret .key | quote }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The database settings of a container: where the database is and which account Glance uses.
+The same names serve the pods' init container and the db sync hook ("named": see
+glance.pod.secretEnv).
+Usage: include "glance.pod.databaseEnv" (dict "context" $ "named" false)
+*/}}
+{{- define "glance.pod.databaseEnv" -}}
+{{- $db := .context.glanceView.database -}}
+- name: DB_HOST
+  value: {{ $db.host | quote }}
+- name: DB_PORT
+  value: {{ $db.port | quote }}
+- name: DB_NAME
+  value: {{ $db.name | quote }}
+- name: DB_USER
+  value: {{ $db.account | quote }}
+{{ include "glance.pod.secretEnv" (dict "context" .context "name" "DB_PASSWORD" "key" .context.Values.passwordSelectors.database "named" .named) }}
+{{- end -}}
+
+{{/*
+Init container of every Glance pod: runs init_config.py (chart/files/pod), which fills
+/etc/glance/glance.conf.d with the generated files, the passwords (from the user's Secret,
+through the environment) and the customServiceConfigSecrets.
 Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item)
 */}}
 {{- define "glance.pod.initContainer" -}}
 {{- $v := .context.Values -}}
+{{- $const := .context.glanceView.constants -}}
 - name: glance-config
-  image: {{ include "glance.pod.image" . | quote }}
+  image: {{ .item.image | quote }}
   imagePullPolicy: {{ $v.imagePullPolicy }}
-  command: ["python3", "/var/lib/config-data/default/init-config.py"]
+  command: ["python3", "{{ $const.scriptsDir }}/init_config.py"]
   env:
-    - name: DB_ACCOUNT
-      value: {{ include "glance.config.databaseAccount" .context | quote }}
-    - name: DB_HOST
-      value: {{ include "glance.config.databaseHost" .context | quote }}
-    - name: DB_PORT
-      value: {{ $v.database.port | quote }}
-    - name: DB_NAME
-      value: {{ $v.database.name | quote }}
-    - name: DB_PASSWORD
-      valueFrom:
-        secretKeyRef:
-          name: {{ $v.secret }}
-          key: {{ $v.passwordSelectors.database }}
-    - name: SERVICE_PASSWORD
-      valueFrom:
-        secretKeyRef:
-          name: {{ $v.secret }}
-          key: {{ $v.passwordSelectors.service }}
+    {{- include "glance.pod.databaseEnv" (dict "context" .context) | nindent 4 }}
+    {{- include "glance.pod.secretEnv" (dict "context" .context "name" "SERVICE_PASSWORD" "key" $v.passwordSelectors.service) | nindent 4 }}
     {{- with $v.notificationsBus.transportURLSecret }}
     - name: TRANSPORT_URL
       valueFrom:
         secretKeyRef:
-          name: {{ . }}
+          name: {{ . | quote }}
           key: transport_url
     {{- end }}
   securityContext:
@@ -128,14 +130,18 @@ Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item)
 {{- end -}}
 
 {{/*
-Mounts of the config Secret and of the customServiceConfigSecrets (for the init container).
+Mounts of the config Secret, the pod scripts and the customServiceConfigSecrets (for the init
+container).
 Usage: include "glance.pod.configMounts" (dict "context" $ "item" $item)
 */}}
 {{- define "glance.pod.configMounts" -}}
 - name: config-data
   mountPath: /var/lib/config-data/default
   readOnly: true
-{{- range $i, $name := include "glance.pod.configSecrets" . | fromYamlArray }}
+- name: pod-scripts
+  mountPath: {{ .context.glanceView.constants.scriptsDir }}
+  readOnly: true
+{{- range $i, $name := .item.configSecrets }}
 - name: {{ printf "custom-config-%02d" $i }}
   mountPath: {{ printf "/var/lib/config-data/secrets/%02d" $i }}
   readOnly: true
@@ -143,19 +149,22 @@ Usage: include "glance.pod.configMounts" (dict "context" $ "item" $item)
 {{- end -}}
 
 {{/*
-Mounts of the Glance container for its configuration: the config Secret (httpd.conf, the WSGI
-script), glance.conf.d, my.cnf, policy.yaml and the CA bundle of tls.caBundleSecretName (where
-the image's system trust store reads it).
+Mounts of the Glance container for its configuration: the config Secret (httpd.conf), the pod
+scripts (the WSGI script), glance.conf.d, my.cnf, policy.yaml and the CA bundle of
+tls.caBundleSecretName (where the image's system trust store reads it).
 Usage: include "glance.pod.glanceMounts" (dict "context" $ "item" $item)
 */}}
 {{- define "glance.pod.glanceMounts" -}}
 - name: config-data
   mountPath: /var/lib/config-data/default
   readOnly: true
+- name: pod-scripts
+  mountPath: {{ .context.glanceView.constants.scriptsDir }}
+  readOnly: true
 - name: config-d
   mountPath: /etc/glance/glance.conf.d
   {{- /* writable in debug mode, so a person can change the configuration and restart */}}
-  readOnly: {{ not (dig "settings" "debug" "service" false (.item | default dict)) }}
+  readOnly: {{ not .item.debug }}
 - name: config-data
   mountPath: /etc/my.cnf
   subPath: my.cnf
@@ -166,7 +175,7 @@ Usage: include "glance.pod.glanceMounts" (dict "context" $ "item" $item)
   subPath: policy.yaml
   readOnly: true
 {{- end }}
-{{- if dig "settings" "tls" "caBundleSecretName" "" (.item | default dict) }}
+{{- if dig "tls" "caBundleSecretName" "" .item.settings }}
 - name: ca-bundle
   mountPath: /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
   subPath: tls-ca-bundle.pem
@@ -175,55 +184,64 @@ Usage: include "glance.pod.glanceMounts" (dict "context" $ "item" $item)
 {{- end -}}
 
 {{/*
-Volumes for the configuration: the config Secret, the glance.conf.d emptyDir (in memory, it
-holds the passwords), the CA bundle and the customServiceConfigSecrets.
-Usage: include "glance.pod.configVolumes" (dict "context" $ "item" $item "secret" $configSecretName)
+Volumes for the configuration: the config Secret, the pod scripts, the glance.conf.d emptyDir
+(in memory, it holds the passwords), the CA bundle and the customServiceConfigSecrets.
+Usage: include "glance.pod.configVolumes" (dict "context" $ "item" $item)
 */}}
 {{- define "glance.pod.configVolumes" -}}
 - name: config-data
   secret:
-    secretName: {{ .secret }}
+    secretName: {{ .item.configSecret | quote }}
     defaultMode: 0440
+- name: pod-scripts
+  configMap:
+    name: {{ include "glance.names.podScripts" .context | quote }}
+    defaultMode: 0444
 - name: config-d
   emptyDir:
     medium: Memory
-{{- with dig "settings" "tls" "caBundleSecretName" "" (.item | default dict) }}
+{{- with dig "tls" "caBundleSecretName" "" .item.settings }}
 - name: ca-bundle
   secret:
-    secretName: {{ . }}
+    secretName: {{ . | quote }}
 {{- end }}
-{{- range $i, $name := include "glance.pod.configSecrets" . | fromYamlArray }}
+{{- range $i, $name := .item.configSecrets }}
 - name: {{ printf "custom-config-%02d" $i }}
   secret:
-    secretName: {{ $name }}
+    secretName: {{ $name | quote }}
 {{- end }}
 {{- end -}}
 
 {{/*
 Scheduling and identity fields shared by every Glance pod spec. Hook pods ("hook" true) run
-before the release's ServiceAccount exists, so they keep the namespace's default one.
-Usage: include "glance.pod.common" (dict "context" $ "item" $item "hook" false)
+before the release's ServiceAccount exists, so they keep the namespace's default one, unless
+they are given an "account" of their own (a hook that talks to the Kubernetes API), which gets
+its token mounted.
+Usage: include "glance.pod.common" (dict "context" $ "item" $item "hook" false "account" "")
 */}}
 {{- define "glance.pod.common" -}}
 {{- $v := .context.Values -}}
+{{- if .account -}}
+serviceAccountName: {{ .account | quote }}
+automountServiceAccountToken: true
+{{- else -}}
 {{- if not .hook -}}
-serviceAccountName: {{ include "glance.names.serviceAccount" .context }}
+serviceAccountName: {{ include "glance.names.serviceAccount" .context | quote }}
 {{ end -}}
 automountServiceAccountToken: false
+{{- end }}
 securityContext:
   {{- toYaml $v.podSecurityContext | nindent 2 }}
 {{- with $v.imagePullSecrets }}
 imagePullSecrets:
   {{- range . }}
-  - name: {{ . }}
+  - name: {{ . | quote }}
   {{- end }}
 {{- end }}
-{{- $nodeSelector := $v.nodeSelector }}
-{{- if .item }}
-{{- if .item.settings.nodeSelector }}
-{{- $nodeSelector = .item.settings.nodeSelector }}
-{{- end }}
-{{- end }}
+{{- $nodeSelector := $v.nodeSelector -}}
+{{- if .item -}}
+{{- $nodeSelector = .item.nodeSelector -}}
+{{- end -}}
 {{- with $nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
@@ -232,37 +250,6 @@ nodeSelector:
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- end -}}
-
-{{/*
-Storage of one instance, as YAML {storageClass, storageRequest, external}: the API's storage,
-else the top-level storage, else the deprecated top-level storageClass / storageRequest (which
-apply while storage.storageClass is empty / storage.storageRequest is at its default, 10G).
-Usage: include "glance.pod.storage" (dict "context" $ "item" $item) | fromYaml
-*/}}
-{{- define "glance.pod.storage" -}}
-{{- $v := .context.Values -}}
-{{- $top := $v.storage | default dict -}}
-{{- $own := .item.settings.storage | default dict -}}
-{{- $class := $top.storageClass | default "" -}}
-{{- if and (not $class) $v.storageClass -}}
-{{- $class = $v.storageClass -}}
-{{- end -}}
-{{- $request := $top.storageRequest | default "10G" -}}
-{{- if and (eq $request "10G") $v.storageRequest -}}
-{{- $request = $v.storageRequest -}}
-{{- end -}}
-{{- $external := $top.external | default false -}}
-{{- if hasKey $own "storageClass" -}}
-{{- $class = $own.storageClass -}}
-{{- end -}}
-{{- with $own.storageRequest -}}
-{{- $request = . -}}
-{{- end -}}
-{{- if hasKey $own "external" -}}
-{{- $external = $own.external -}}
-{{- end -}}
-{{- toYaml (dict "storageClass" $class "storageRequest" $request "external" $external) -}}
 {{- end -}}
 
 {{/*
@@ -278,13 +265,14 @@ udev: /run/udev
 {{- end -}}
 
 {{/*
-Env of a container working on an image cache. Glance keys each node's cache in the database
-by the URL the node is reached at (worker_self_reference_url, required by the centralized_db
-cache driver; older Glance ignores it): the pod's own name in its headless Service. "pod" is
-the pod's name, or empty in the pod itself, which then reads its name from the downward API.
-Usage: include "glance.pod.cacheEnv" (dict "context" $ "item" $item "pod" "")
+Env of a container that names its own Glance node: worker_self_reference_url, the URL other
+API pods reach this one at (its name in the headless Service). Glance needs it to forward a
+glance-direct import to the pod that staged the data, and the centralized_db image cache keys
+each node's cache by it. "pod" is the pod's name, or empty in the pod itself, which then reads
+its name from the downward API.
+Usage: include "glance.pod.selfEnv" (dict "context" $ "item" $item "pod" "")
 */}}
-{{- define "glance.pod.cacheEnv" -}}
+{{- define "glance.pod.selfEnv" -}}
 {{- $scheme := ternary "https" "http" (ne .item.tlsSecret "") -}}
 {{- if not .pod -}}
 - name: POD_NAME
@@ -293,5 +281,18 @@ Usage: include "glance.pod.cacheEnv" (dict "context" $ "item" $item "pod" "")
       fieldPath: metadata.name
 {{ end -}}
 - name: OS_DEFAULT__WORKER_SELF_REFERENCE_URL
-  value: {{ printf "%s://%s.%s.%s.svc:9292" $scheme (.pod | default "$(POD_NAME)") .item.workload .context.Release.Namespace | quote }}
+  value: {{ printf "%s://%s.%s.%s.svc:%d" $scheme (.pod | default "$(POD_NAME)") .item.workload .context.Release.Namespace (int .context.glanceView.constants.port) | quote }}
+{{- end -}}
+
+{{/*
+Checksum of the programs in the pod scripts ConfigMap, on every pod that mounts it, so a new
+chart version of them rolls the pods.
+Usage: include "glance.pod.scriptsChecksum" .
+*/}}
+{{- define "glance.pod.scriptsChecksum" -}}
+{{- $all := list -}}
+{{- range $path, $_ := .Files.Glob "files/pod/*.py" -}}
+{{- $all = append $all ($.Files.Get $path) -}}
+{{- end -}}
+{{- sha256sum (join "\n" (append $all (.Files.Get "files/hooks/hooklib.py"))) -}}
 {{- end -}}

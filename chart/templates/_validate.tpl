@@ -1,15 +1,18 @@
 {{/*
-Checks of values that the JSON schema cannot express. Each check adds messages naming the value
-path and the fix; glance.validate.values fails once with all of them.
+Checks of values that the JSON schema cannot express, run once per render by glance.view.load
+on the view it computed. Each check adds messages naming the value path and the fix;
+glance.validate.values fails once with all of them.
 */}}
 
 {{/*
-Runs every check and fails with all messages at once. Included first by every template.
+Runs every check and fails with all messages at once. The failure text is an interface:
+`chartgen validate` reads it back (chartgen/validate.py, render_problems), so keep its form:
+a line "values are not valid:", then one "  - <path>: <message>" line per problem.
 Usage: include "glance.validate.values" .
 */}}
 {{- define "glance.validate.values" -}}
 {{- $messages := list -}}
-{{- range $topic := list "layout" "apiNames" "keystoneEndpoint" "notifications" "networkAttachments" "extraMounts" -}}
+{{- range $topic := list "layout" "apiNames" "keystoneEndpoint" "notifications" "extraMounts" "fileBackend" "configVariables" "podSecurity" "scheduling" "sizes" "objects" -}}
 {{- $found := include (printf "glance.validate.%s" $topic) $ | trim -}}
 {{- if $found -}}
 {{- $messages = concat $messages (splitList "\n" $found) -}}
@@ -25,38 +28,35 @@ The older glanceAPIInternal / glanceAPIExternal cannot be mixed with glanceAPIs.
 Usage: include "glance.validate.layout" .
 */}}
 {{- define "glance.validate.layout" -}}
-{{- if and (eq (include "glance.apis.legacy" .) "true") .Values.glanceAPIs }}
-glanceAPIInternal/glanceAPIExternal cannot be combined with glanceAPIs: move them to glanceAPIs.<name> with type split
+{{- if and .glanceView.legacy .Values.glanceAPIs }}
+glanceAPIInternal/glanceAPIExternal: cannot be combined with glanceAPIs: move them to glanceAPIs.<name> with type split
 {{- end }}
 {{- end -}}
 
 {{/*
-API names are lowercase DNS labels, short enough that `<fullname>-<api>-<instance>-api` stays
-within 52 characters (a StatefulSet name must leave room for its 11-character revision suffix
-in a 63-character label).
+API names are lowercase DNS labels, short enough that every workload name stays within 52
+characters (a StatefulSet name must leave room for its 11-character revision suffix in a
+63-character label).
 Usage: include "glance.validate.apiNames" .
 */}}
 {{- define "glance.validate.apiNames" -}}
-{{- $fullname := include "glance.names.fullname" . -}}
-{{- $suffix := dict "split" "-external-api" "single" "-single-api" "edge" "-edge-api" -}}
-{{- $apis := .Values.glanceAPIs | default dict -}}
-{{- if eq (include "glance.apis.legacy" .) "true" -}}
+{{- $view := .glanceView -}}
+{{- $fullname := $view.fullname -}}
+{{- if $view.legacy -}}
 {{- if gt (add (len $fullname) (len "-external-api")) 52 }}
 glanceAPIInternal/glanceAPIExternal: the workload name {{ printf "%s-external-api" $fullname | quote }} is longer than 52 characters: set fullnameOverride to at most {{ sub 52 (len "-external-api") }} characters
 {{- end }}
-{{- $apis = dict -}}
-{{- else if not $apis -}}
-{{- $apis = dict "default" dict -}}
-{{- end -}}
-{{- range $name, $api := $apis }}
-{{- $type := dig "type" "split" ($api | default dict) -}}
-{{- $max := int (sub 52 (add (len $fullname) 1 (len (get $suffix $type | default "-external-api")))) -}}
+{{- else }}
+{{- $suffix := dict "split" "-external-api" "single" "-single-api" "edge" "-edge-api" -}}
+{{- range $name, $type := $view.apiTypes }}
+{{- $max := int (sub 52 (add (len $fullname) 1 (len (get $suffix $type)))) -}}
 {{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $name) }}
 glanceAPIs.{{ $name }}: the API name must be a lowercase DNS label (a-z, 0-9 and '-', starting with a letter, not ending with '-'): rename it, for example to {{ regexReplaceAll "[^a-z0-9-]+" (lower $name) "-" | trimAll "-" | default "default" | quote }}
 {{- else if lt $max 1 }}
 glanceAPIs.{{ $name }}: the name prefix {{ $fullname | quote }} ({{ len $fullname }} characters) leaves no room for API names of type {{ $type }}: set fullnameOverride to a shorter prefix
 {{- else if gt (len $name) $max }}
 glanceAPIs.{{ $name }}: the API name is {{ len $name }} characters long but at most {{ $max }} fit in the workload name {{ printf "%s-%s%s" $fullname $name (get $suffix $type) | quote }} (52 characters at most): use a shorter name, or a shorter fullnameOverride
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end -}}
@@ -66,19 +66,20 @@ keystoneEndpoint names an existing API that is not of type edge.
 Usage: include "glance.validate.keystoneEndpoint" .
 */}}
 {{- define "glance.validate.keystoneEndpoint" -}}
+{{- $view := .glanceView -}}
 {{- $want := .Values.keystoneEndpoint -}}
-{{- $apis := .Values.glanceAPIs | default dict -}}
+{{- $names := keys $view.apiTypes | sortAlpha -}}
 {{- if $want -}}
-{{- if or (eq (include "glance.apis.legacy" .) "true") (not $apis) -}}
-{{- if ne $want "default" }}
+{{- if not (hasKey $view.apiTypes $want) }}
+{{- if or $view.legacy (not .Values.glanceAPIs) }}
 keystoneEndpoint: {{ $want | quote }} is not an API; the only API is "default": set keystoneEndpoint to "default" or leave it empty
+{{- else }}
+keystoneEndpoint: {{ $want | quote }} is not a key of glanceAPIs ({{ join ", " $names }}): set it to one of them or leave it empty
 {{- end }}
-{{- else if not (hasKey $apis $want) }}
-keystoneEndpoint: {{ $want | quote }} is not a key of glanceAPIs ({{ keys $apis | sortAlpha | join ", " }}): set it to one of them or leave it empty
-{{- else if eq (dig "type" "split" (get $apis $want | default dict)) "edge" }}
+{{- else if eq (get $view.apiTypes $want) "edge" }}
 keystoneEndpoint: glanceAPIs.{{ $want }} is of type edge, which is never in the catalog: name an API of type split or single
 {{- end }}
-{{- else if and $apis (not (include "glance.apis.catalogName" .)) }}
+{{- else if not $view.catalogApi }}
 glanceAPIs: every API is of type edge, so none can be registered in the Keystone catalog: add an API of type split or single
 {{- end }}
 {{- end -}}
@@ -96,35 +97,13 @@ notificationsBus.cluster: {{ $bus.cluster | quote }} is set but notificationsBus
 {{- end -}}
 
 {{/*
-networkAttachments entries are `name` or `namespace/name`.
-Usage: include "glance.validate.networkAttachments" .
-*/}}
-{{- define "glance.validate.networkAttachments" -}}
-{{- $re := "^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-.a-z0-9]*[a-z0-9])?$" -}}
-{{- range $name, $api := .Values.glanceAPIs | default dict }}
-{{- range $i, $net := ($api | default dict).networkAttachments }}
-{{- if not (regexMatch $re $net) }}
-glanceAPIs.{{ $name }}.networkAttachments[{{ $i }}]: {{ $net | quote }} is not a NetworkAttachmentDefinition reference: write `name` or `namespace/name`
-{{- end }}
-{{- end }}
-{{- end }}
-{{- range $key := list "glanceAPIInternal" "glanceAPIExternal" }}
-{{- range $i, $net := (get $.Values $key | default dict).networkAttachments }}
-{{- if not (regexMatch $re $net) }}
-{{ $key }}.networkAttachments[{{ $i }}]: {{ $net | quote }} is not a NetworkAttachmentDefinition reference: write `name` or `namespace/name`
-{{- end }}
-{{- end }}
-{{- end }}
-{{- end -}}
-
-{{/*
 extraMounts propagation names Glance, GlanceAPI, an API, or an instance (`external`, `internal`,
 `single`, `edge`, or `<api>-<instance>`).
 Usage: include "glance.validate.extraMounts" .
 */}}
 {{- define "glance.validate.extraMounts" -}}
 {{- $known := list "Glance" "GlanceAPI" -}}
-{{- range $item := include "glance.apis.list" . | fromYamlArray -}}
+{{- range $item := .glanceView.instances -}}
 {{- $known = concat $known (list $item.api $item.instance (printf "%s-%s" $item.api $item.instance)) -}}
 {{- end -}}
 {{- $known = $known | uniq -}}
@@ -134,6 +113,317 @@ Usage: include "glance.validate.extraMounts" .
 {{- if not (has $target $known) }}
 extraMounts[{{ $i }}].extraVol[{{ $j }}].propagation[{{ $k }}]: {{ $target | quote }} names no API: use one of {{ join ", " $known }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The file backend keeps each image on the volume of the pod that stored it, so no other pod can
+serve it: refused for a split API (its public and internal instances are different pods, as the
+operator's webhook also refuses) and for more than one replica on per-pod volumes. The older
+layout is kept as the operator's README writes it, with a NOTES warning instead.
+Usage: include "glance.validate.fileBackend" .
+*/}}
+{{- define "glance.validate.fileBackend" -}}
+{{- $seen := dict -}}
+{{- range $item := .glanceView.instances }}
+{{- if and $item.fileBackend (not $item.legacy) (gt (int64 $item.replicas) 0) (not (hasKey $seen $item.api)) }}
+{{- if eq $item.type "split" }}
+{{- $_ := set $seen $item.api true }}
+glanceAPIs.{{ $item.api }}: a split API on the file backend loses images (its public and internal instances are different pods, each with its own store): use type single, or a shared backend in customServiceConfig ([DEFAULT] enabled_backends, e.g. rbd, swift, s3, cinder)
+{{- else if and (gt (int64 $item.replicas) 1) (not $item.storage.external) }}
+{{- $_ := set $seen $item.api true }}
+glanceAPIs.{{ $item.api }}.replicas: {{ $item.replicas }} replicas on the file backend each keep their images on their own volume, so an image uploaded through one pod cannot be read through another: use 1 replica, a shared backend in customServiceConfig, or storage.external with a volume every pod mounts (extraMounts at /var/lib/glance/images)
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+customServiceConfig may use the operator's template variables (`{{ .Name }}`); a name the
+chart does not know is refused.
+Usage: include "glance.validate.configVariables" .
+*/}}
+{{- define "glance.validate.configVariables" -}}
+{{- $known := include "glance.config.variableNames" . | fromYaml -}}
+{{- $seen := dict -}}
+{{- range $item := .glanceView.instances }}
+{{- $path := ternary (ternary (printf "glanceAPI%s.customServiceConfig" (title $item.instance)) "customServiceConfig" (ne ($item.settings.customServiceConfig | default "") "")) (ternary (printf "glanceAPIs.%s.customServiceConfig" $item.api) "customServiceConfig" (ne ($item.settings.customServiceConfig | default "") "")) $item.legacy -}}
+{{- range $ref := regexFindAll "\\{\\{[^}]*\\}\\}" $item.customConfig -1 }}
+{{- $name := regexReplaceAll "^\\{\\{-?\\s*\\.([A-Za-z0-9_]+)\\s*-?\\}\\}$" $ref "${1}" -}}
+{{- $line := "" -}}
+{{- if eq $name $ref -}}
+{{- $line = printf "%s: %s is not a template variable the chart expands: write `{{ .Name }}` with one of %s" $path $ref (join ", " $known.all) -}}
+{{- else if not (has $name $known.all) -}}
+{{- $line = printf "%s: unknown template variable %s: use one of %s" $path $name (join ", " $known.all) -}}
+{{- end -}}
+{{- if and $line (not (hasKey $seen $line)) }}
+{{- $_ := set $seen $line true }}
+{{ $line }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Every pod the chart makes runs under the restricted Pod Security Standard (only
+backendHostAccess relaxes it, for the API containers alone): security contexts and extraMounts
+volumes that would break it are refused, naming the field and the rule.
+Usage: include "glance.validate.podSecurity" .
+*/}}
+{{- define "glance.validate.podSecurity" -}}
+{{- $pod := dict -}}
+{{- range $k, $v := .Values.podSecurityContext | default dict -}}
+{{- if not (kindIs "invalid" $v) -}}
+{{- $_ := set $pod $k $v -}}
+{{- end -}}
+{{- end -}}
+{{- $container := dict -}}
+{{- range $k, $v := .Values.containerSecurityContext | default dict -}}
+{{- if not (kindIs "invalid" $v) -}}
+{{- $_ := set $container $k $v -}}
+{{- end -}}
+{{- end -}}
+{{- $why := "the chart's pods run under the restricted Pod Security Standard" -}}
+{{- range $key, $sc := dict "podSecurityContext" $pod "containerSecurityContext" $container }}
+{{- range $id := list "runAsUser" "runAsGroup" "fsGroup" }}
+{{- if and (hasKey $sc $id) (lt (int64 (get $sc $id)) 0) }}
+{{ $key }}.{{ $id }}: must be 0 or more
+{{- end }}
+{{- end }}
+{{- if and (hasKey $sc "runAsUser") (eq (toString $sc.runAsUser) "0") }}
+{{ $key }}.runAsUser: 0 (root) is not allowed: {{ $why }}
+{{- end }}
+{{- with dig "seccompProfile" "type" "" $sc }}
+{{- if not (has . (list "RuntimeDefault" "Localhost")) }}
+{{ $key }}.seccompProfile.type: {{ . | quote }} is not allowed: use RuntimeDefault or Localhost ({{ $why }})
+{{- end }}
+{{- end }}
+{{- with dig "appArmorProfile" "type" "" $sc }}
+{{- if eq . "Unconfined" }}
+{{ $key }}.appArmorProfile.type: "Unconfined" is not allowed: {{ $why }}
+{{- end }}
+{{- end }}
+{{- with dig "seLinuxOptions" "type" "" $sc }}
+{{- if not (has . (list "container_t" "container_init_t" "container_kvm_t" "container_engine_t")) }}
+{{ $key }}.seLinuxOptions.type: {{ . | quote }} is not allowed: use container_t, container_init_t, container_kvm_t or container_engine_t ({{ $why }})
+{{- end }}
+{{- end }}
+{{- if or (dig "seLinuxOptions" "user" "" $sc) (dig "seLinuxOptions" "role" "" $sc) }}
+{{ $key }}.seLinuxOptions: user and role must be empty: {{ $why }}
+{{- end }}
+{{- if dig "windowsOptions" "hostProcess" false $sc }}
+{{ $key }}.windowsOptions.hostProcess: must not be true: {{ $why }}
+{{- end }}
+{{- end }}
+{{- if not (has (dig "seccompProfile" "type" "" $pod) (list "RuntimeDefault" "Localhost")) }}
+{{- if not (has (dig "seccompProfile" "type" "" $container) (list "RuntimeDefault" "Localhost")) }}
+podSecurityContext.seccompProfile.type: must be RuntimeDefault or Localhost (here or in containerSecurityContext): {{ $why }}
+{{- end }}
+{{- end }}
+{{- if and (ne (toString (dig "runAsNonRoot" "" $pod)) "true") (ne (toString (dig "runAsNonRoot" "" $container)) "true") }}
+podSecurityContext.runAsNonRoot: must be true (here or in containerSecurityContext): {{ $why }}
+{{- end }}
+{{- $safe := list "kernel.shm_rmid_forced" "net.ipv4.ip_local_port_range" "net.ipv4.ip_unprivileged_port_start" "net.ipv4.tcp_syncookies" "net.ipv4.ping_group_range" "net.ipv4.ip_local_reserved_ports" "net.ipv4.tcp_keepalive_time" "net.ipv4.tcp_fin_timeout" "net.ipv4.tcp_keepalive_intvl" "net.ipv4.tcp_keepalive_probes" -}}
+{{- range $i, $sysctl := $pod.sysctls | default list }}
+{{- if not (has $sysctl.name $safe) }}
+podSecurityContext.sysctls[{{ $i }}].name: {{ $sysctl.name | quote }} is not a safe sysctl: {{ $why }}
+{{- end }}
+{{- end }}
+{{- if dig "privileged" false $container }}
+containerSecurityContext.privileged: must not be true: {{ $why }} (backendHostAccess gives the API containers what the cinder store needs)
+{{- end }}
+{{- if ne (toString (dig "allowPrivilegeEscalation" "" $container)) "false" }}
+containerSecurityContext.allowPrivilegeEscalation: must be false: {{ $why }}
+{{- end }}
+{{- if not (has "ALL" (dig "capabilities" "drop" list $container)) }}
+containerSecurityContext.capabilities.drop: must include ALL: {{ $why }}
+{{- end }}
+{{- range $i, $cap := dig "capabilities" "add" list $container }}
+{{- if ne $cap "NET_BIND_SERVICE" }}
+containerSecurityContext.capabilities.add[{{ $i }}]: {{ $cap | quote }} is not allowed (only NET_BIND_SERVICE): {{ $why }}
+{{- end }}
+{{- end }}
+{{- with dig "procMount" "" $container }}
+{{- if ne . "Default" }}
+containerSecurityContext.procMount: {{ . | quote }} is not allowed: {{ $why }}
+{{- end }}
+{{- end }}
+{{- $allowed := list "configMap" "csi" "downwardAPI" "emptyDir" "ephemeral" "persistentVolumeClaim" "projected" "secret" -}}
+{{- range $i, $group := .Values.extraMounts }}
+{{- range $j, $vol := $group.extraVol }}
+{{- range $k, $volume := $vol.volumes }}
+{{- range $type, $_ := omit ($volume | default dict) "name" }}
+{{- if not (has $type $allowed) }}
+extraMounts[{{ $i }}].extraVol[{{ $j }}].volumes[{{ $k }}].{{ $type }}: this volume type is not allowed: use one of {{ join ", " $allowed }} ({{ $why }})
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Kubernetes' cross-field rules for tolerations and probes, which a schema of each field alone
+cannot state.
+Usage: include "glance.validate.scheduling" .
+*/}}
+{{- define "glance.validate.scheduling" -}}
+{{- range $i, $given := .Values.tolerations }}
+{{- $t := $given | default dict -}}
+{{- $operator := $t.operator | default "Equal" -}}
+{{- if and (not $t.key) (ne $operator "Exists") }}
+tolerations[{{ $i }}]: a toleration without a key must have operator Exists (it then matches every taint)
+{{- end }}
+{{- if and (eq $operator "Exists") $t.value }}
+tolerations[{{ $i }}].value: must be empty with operator Exists
+{{- end }}
+{{- if and (not (kindIs "invalid" $t.tolerationSeconds)) (ne ($t.effect | default "") "NoExecute") }}
+tolerations[{{ $i }}].tolerationSeconds: only a toleration with effect NoExecute may set it
+{{- end }}
+{{- end }}
+{{- range $kind, $probe := .Values.probes | default dict }}
+{{- if $probe }}
+{{- $handlers := list -}}
+{{- range $h := list "exec" "httpGet" "tcpSocket" "grpc" -}}
+{{- if hasKey $probe $h -}}
+{{- $handlers = append $handlers $h -}}
+{{- end -}}
+{{- end -}}
+{{- if ne (len $handlers) 1 }}
+probes.{{ $kind }}: a probe needs exactly one of exec, httpGet, tcpSocket or grpc{{ with $handlers }} (it has {{ join ", " . }}){{ end }}
+{{- end }}
+{{- if and (eq $kind "liveness") (not (kindIs "invalid" $probe.successThreshold)) (ne (int64 $probe.successThreshold) 1) }}
+probes.liveness.successThreshold: must be 1 for a liveness probe
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Kubernetes' size limits, checked where the values are: a Secret holds at most 1 MiB (a config
+Secret holds customServiceConfig and policy, beside about 16 KiB of generated files) and an
+object's annotations at most 256 KiB.
+Usage: include "glance.validate.sizes" .
+*/}}
+{{- define "glance.validate.sizes" -}}
+{{- $policy := len (.Values.policy | default "") -}}
+{{- $seen := dict -}}
+{{- range $item := .glanceView.instances }}
+{{- $custom := len $item.customConfig -}}
+{{- if and (gt (add $custom $policy 16384) 1048576) (not (hasKey $seen $item.api)) }}
+{{- $_ := set $seen $item.api true }}
+{{- $path := ternary (printf "glanceAPIs.%s.customServiceConfig" $item.api) "customServiceConfig" (ne ($item.settings.customServiceConfig | default "") "") -}}
+{{ ternary $path "policy" (ge $custom $policy) }}: the configuration Secret of API {{ $item.api }} would pass Kubernetes' limit of 1 MiB ({{ $custom }} bytes of customServiceConfig, {{ $policy }} of policy): move the rest into customServiceConfigSecrets
+{{- end }}
+{{- end }}
+{{- range $key := list "commonAnnotations" "podAnnotations" }}
+{{- $size := 0 -}}
+{{- range $k, $v := get $.Values $key | default dict -}}
+{{- $size = add $size (len $k) (len (toString $v)) -}}
+{{- end -}}
+{{- if gt $size 196608 }}
+{{ $key }}: {{ $size }} bytes of annotations leave no room within Kubernetes' limit of 256 KiB per object for the chart's own: keep them under 192 KiB
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Rules of Kubernetes' own validation for the objects values carry, which their OpenAPI schema
+does not state: names, references, quantities, and the keys of labels and annotations.
+Usage: include "glance.validate.objects" .
+*/}}
+{{- define "glance.validate.objects" -}}
+{{- $label := "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" -}}
+{{- $qualified := "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" -}}
+{{- $quantity := "^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$" -}}
+{{- range $i, $group := .Values.extraMounts }}
+{{- range $j, $vol := $group.extraVol }}
+{{- $at := printf "extraMounts[%d].extraVol[%d]" $i $j -}}
+{{- $names := list -}}
+{{- range $k, $given := $vol.volumes }}
+{{- $volume := $given | default dict -}}
+{{- $names = append $names ($volume.name | default "") -}}
+{{- if not (regexMatch $label (toString ($volume.name | default ""))) }}
+{{ $at }}.volumes[{{ $k }}].name: {{ $volume.name | default "" | quote }} is not a lowercase DNS label
+{{- end }}
+{{- $refs := dict "secret" "secretName" "configMap" "name" "persistentVolumeClaim" "claimName" -}}
+{{- range $type, $field := $refs }}
+{{- if and (hasKey $volume $type) (not (get ((get $volume $type) | default dict) $field)) }}
+{{ $at }}.volumes[{{ $k }}].{{ $type }}.{{ $field }}: required
+{{- end }}
+{{- end }}
+{{- end }}
+{{- range $k, $given := $vol.mounts }}
+{{- $mount := $given | default dict -}}
+{{- if not (has ($mount.name | default "") $names) }}
+{{ $at }}.mounts[{{ $k }}].name: {{ $mount.name | default "" | quote }} names no volume of this extraVol
+{{- end }}
+{{- if not (hasPrefix "/" (toString ($mount.mountPath | default ""))) }}
+{{ $at }}.mounts[{{ $k }}].mountPath: must be an absolute path
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $resources := dict "hooks.resources" (.Values.hooks.resources | default dict) -}}
+{{- range $name, $api := .Values.glanceAPIs | default dict -}}
+{{- $_ := set $resources (printf "glanceAPIs.%s.resources" $name) (($api | default dict).resources | default dict) -}}
+{{- end -}}
+{{- range $key := list "glanceAPIInternal" "glanceAPIExternal" -}}
+{{- $_ := set $resources (printf "%s.resources" $key) ((get $.Values $key | default dict).resources | default dict) -}}
+{{- end -}}
+{{- range $path, $r := $resources }}
+{{- range $part := list "requests" "limits" }}
+{{- range $res, $amount := get $r $part | default dict }}
+{{- if not (regexMatch $quantity (toString $amount)) }}
+{{ $path }}.{{ $part }}.{{ $res }}: {{ toString $amount | quote }} is not a quantity (for example 500m, 2, 1Gi)
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- range $item := .glanceView.instances }}
+{{- range $service := $item.services }}
+{{- with $service.override.spec.type }}
+{{- if not (has . (list "ClusterIP" "NodePort" "LoadBalancer")) }}
+glanceAPIs.{{ $item.api }}.override.service.{{ $service.endpoint }}.spec.type: {{ . | quote }} is not one of ClusterIP, NodePort, LoadBalancer
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- range $i, $given := .Values.networkPolicy.from }}
+{{- $peer := $given | default dict -}}
+{{- if and (kindIs "invalid" $peer.podSelector) (kindIs "invalid" $peer.namespaceSelector) (kindIs "invalid" $peer.ipBlock) }}
+networkPolicy.from[{{ $i }}]: a peer needs podSelector, namespaceSelector or ipBlock
+{{- end }}
+{{- end }}
+{{- range $i, $given := .Values.topologySpreadConstraints }}
+{{- $c := $given | default dict -}}
+{{- if lt (int64 ($c.maxSkew | default 0)) 1 }}
+topologySpreadConstraints[{{ $i }}].maxSkew: must be 1 or more
+{{- end }}
+{{- if not $c.topologyKey }}
+topologySpreadConstraints[{{ $i }}].topologyKey: required
+{{- end }}
+{{- if not (has $c.whenUnsatisfiable (list "DoNotSchedule" "ScheduleAnyway")) }}
+topologySpreadConstraints[{{ $i }}].whenUnsatisfiable: must be DoNotSchedule or ScheduleAnyway
+{{- end }}
+{{- end }}
+{{- $keyed := dict "commonLabels" .Values.commonLabels "podLabels" .Values.podLabels "nodeSelector" .Values.nodeSelector "commonAnnotations" .Values.commonAnnotations "podAnnotations" .Values.podAnnotations "serviceAccount.annotations" .Values.serviceAccount.annotations "ingress.annotations" .Values.ingress.annotations -}}
+{{- range $name, $api := .Values.glanceAPIs | default dict -}}
+{{- $_ := set $keyed (printf "glanceAPIs.%s.nodeSelector" $name) (($api | default dict).nodeSelector | default dict) -}}
+{{- end -}}
+{{- range $item := .glanceView.instances -}}
+{{- range $service := $item.services -}}
+{{- $at := printf "glanceAPIs.%s.override.service.%s.metadata" $item.api $service.endpoint -}}
+{{- $_ := set $keyed (printf "%s.labels" $at) $service.override.metadata.labels -}}
+{{- $_ := set $keyed (printf "%s.annotations" $at) $service.override.metadata.annotations -}}
+{{- end -}}
+{{- end -}}
+{{- range $path, $map := $keyed }}
+{{- range $k, $_ := $map | default dict }}
+{{- if or (not (regexMatch $qualified $k)) (gt (len (regexReplaceAll "^.*/" $k "")) 63) }}
+{{ $path }}: the key {{ $k | quote }} is not a valid label or annotation key (an optional DNS prefix and "/", then up to 63 characters of letters, digits, "-", "_" and ".")
 {{- end }}
 {{- end }}
 {{- end }}

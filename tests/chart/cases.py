@@ -9,6 +9,12 @@ from typing import Any
 from tests.conftest import ROOT
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+# A store every pod reads, which split APIs and several replicas need (the chart refuses them on
+# its per-pod file backend).
+SHARED_STORE = (
+    "[DEFAULT]\nenabled_backends = default_backend:rbd\n[glance_store]\n"
+    "default_backend = default_backend\n[default_backend]\nrbd_store_pool = images\n"
+)
 
 
 def apis(kind: str, count: int) -> dict[str, Any]:
@@ -28,6 +34,8 @@ def matrix() -> dict[str, dict[str, Any]]:
         ("split", "single", "edge"), (1, 3), (False, True), (False, True)
     ):
         values: dict[str, Any] = {"glanceAPIs": apis(kind, count)}
+        if kind != "single" or count > 1:
+            values["customServiceConfig"] = SHARED_STORE
         if cache:
             values["imageCache"] = {"size": "5G"}
         if quotas:

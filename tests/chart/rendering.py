@@ -1,9 +1,18 @@
-"""Render the chart with a pinned helm and read back the objects."""
+"""Render the chart with a pinned helm and read back the objects.
+
+Renders are cached for the whole test run, keyed by (helm binary, values, values files and their
+content, extra arguments): each distinct case runs helm once however many tests read it. Tests
+that must render afresh (determinism) call `helm_template(..., fresh=True)`.
+"""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
+import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +24,29 @@ NAMESPACE = "openstack"
 # Kinds that are not part of Kubernetes' own API, checked by their own tests.
 NOT_CORE = {"HTTPRoute"}
 
+_RENDERS: dict[tuple[Any, ...], subprocess.CompletedProcess[str]] = {}
+_OBJECTS: dict[tuple[Any, ...], list[dict]] = {}
 
-def render_text(helm: Path, values: dict[str, Any] | None = None, *files: Path) -> str:
-    """The manifest helm template prints for a release named glance."""
+
+def _key(
+    helm: Path, values: dict[str, Any] | None, files: Sequence[Path], extra: Sequence[str]
+) -> tuple[Any, ...]:
+    """What a render depends on: the binary, the values, the files' paths and contents."""
+    contents = tuple((str(f), hashlib.sha256(Path(f).read_bytes()).hexdigest()) for f in files)
+    return (str(helm), json.dumps(values, sort_keys=True), contents, tuple(extra))
+
+
+def helm_template(
+    helm: Path,
+    values: dict[str, Any] | None = None,
+    files: Sequence[Path] = (),
+    extra: Sequence[str] = (),
+    fresh: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """`helm template glance chart --namespace openstack -f <files> -f <values> <extra>`."""
+    key = _key(helm, values, files, extra)
+    if not fresh and key in _RENDERS:
+        return _RENDERS[key]
     args = ["template", "glance", str(CHART), "--namespace", NAMESPACE]
     for f in files:
         args += ["-f", str(f)]
@@ -26,14 +55,29 @@ def render_text(helm: Path, values: dict[str, Any] | None = None, *files: Path) 
             path = Path(tmp) / "values.yaml"
             path.write_text(yaml.safe_dump(values))
             args += ["-f", str(path)]
-        result = run_helm(helm, *args)
+        result = run_helm(helm, *args, *extra)
+    _RENDERS[key] = result
+    return result
+
+
+def render_text(helm: Path, values: dict[str, Any] | None = None, *files: Path) -> str:
+    """The manifest helm template prints for a release named glance."""
+    result = helm_template(helm, values, files)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 def render(helm: Path, values: dict[str, Any] | None = None, *files: Path) -> list[dict]:
-    """Every object of the manifest."""
-    return [d for d in yaml.safe_load_all(render_text(helm, values, *files)) if d]
+    """Every object of the manifest (parsed once per case; do not modify them)."""
+    key = _key(helm, values, files, ())
+    if key not in _OBJECTS:
+        _OBJECTS[key] = [d for d in yaml.safe_load_all(render_text(helm, values, *files)) if d]
+    return list(_OBJECTS[key])
+
+
+def problems(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The problem lines of a refused render: the schema's `- at ...` and the chart's rules."""
+    return [ln.strip()[2:] for ln in result.stderr.splitlines() if ln.strip().startswith("- ")]
 
 
 def secret_data(secret: dict) -> dict[str, str]:

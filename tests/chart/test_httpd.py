@@ -7,6 +7,7 @@ private mount namespace, over a copy of /etc/passwd.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -31,7 +32,7 @@ CASES = ["defaults", "single-tls", "edge-3-cache", "older-layout"]
 
 def remap(text: str, root: Path) -> str:
     """The configuration with the pod's folders moved under `root`."""
-    for pod_path in ("/etc/httpd", "/run/httpd", "/etc/pki/tls", "/var/lib/config-data"):
+    for pod_path in ("/etc/httpd", "/run/httpd", "/etc/pki/tls", "/var/lib/glance-scripts"):
         text = text.replace(pod_path, f"{root}{pod_path}")
     return text
 
@@ -44,16 +45,19 @@ def prepare(root: Path, data: dict[str, str]) -> Path:
         "".join(f"LoadModule {name} {MODULES / so}\n" for name, so in LOADED.items())
     )
     (root / "run/httpd").mkdir(parents=True)
-    config = root / "var/lib/config-data/default"
-    config.mkdir(parents=True)
-    (config / "glance-api.wsgi").write_text(data["glance-api.wsgi"])
-    tls = root / "etc/pki/tls/glance-api"
-    tls.mkdir(parents=True)
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=glance", "-keyout", str(tls / "tls.key"), "-out", str(tls / "tls.crt")],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    scripts = root / "var/lib/glance-scripts"
+    scripts.mkdir(parents=True)
+    shutil.copy2(ROOT / "pod" / "glance_wsgi.py", scripts / "glance_wsgi.py")
+    # A throwaway certificate wherever the configuration reads one.
+    for cert in sorted(set(re.findall(r"SSLCertificateFile (\S+)", data["httpd.conf"]))):
+        folder = Path(remap(cert, root)).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+             "-subj", "/CN=glance", "-keyout", str(folder / "tls.key"),
+             "-out", str(folder / "tls.crt")],
+            check=True, capture_output=True,
+        )  # fmt: skip
     main = root / "etc/httpd/conf/httpd.conf"
     main.parent.mkdir(parents=True)
     main.write_text(remap(data["httpd.conf"], root))

@@ -11,10 +11,10 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from tests.chart.cases import all_cases
+from tests.chart.cases import SHARED_STORE, all_cases
 from tests.chart.glanceconf import option_data, problems
 from tests.chart.pss import restricted
-from tests.chart.rendering import NOT_CORE, config_secrets, pod_specs, render, render_text
+from tests.chart.rendering import NOT_CORE, config_secrets, helm_template, pod_specs, render
 from tests.conftest import CHART, ROOT
 
 KUBERNETES = "1.37.0"
@@ -79,8 +79,12 @@ def test_glance_accepts_the_configuration(
 def test_same_input_renders_the_same_bytes(
     helm: Path, name: str, values: dict | None, file: Path | None
 ) -> None:
+    """Argo CD compares renders: two fresh renders of one input must be the same bytes."""
     files = [file] if file else []
-    assert render_text(helm, values, *files) == render_text(helm, values, *files)
+    first = helm_template(helm, values, files, fresh=True)
+    second = helm_template(helm, values, files, fresh=True)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
 
 
 def test_templates_use_no_lookup_random_or_time() -> None:
@@ -116,16 +120,18 @@ def checksums(values: dict) -> dict[str, str]:
 
 
 def test_a_config_change_rolls_exactly_the_workloads_it_touches() -> None:
-    base = {"glanceAPIs": {"central": {"type": "split"}, "edge1": {"type": "edge"}}}
+    store = {"customServiceConfig": SHARED_STORE}
+    base = {**store, "glanceAPIs": {"central": {"type": "split"}, "edge1": {"type": "edge"}}}
     before = checksums(base)
     api_change = {
+        **store,
         "glanceAPIs": {
             "central": {"type": "split"},
-            "edge1": {"type": "edge", "customServiceConfig": "[DEFAULT]\ndebug = true\n"},
-        }
+            "edge1": {"type": "edge", "customServiceConfig": SHARED_STORE + "debug = true\n"},
+        },
     }
     after = checksums(api_change)
     assert {n for n in before if before[n] != after[n]} == {"glance-edge1-edge-api"}
-    everywhere = checksums({**base, "customServiceConfig": "[DEFAULT]\ndebug = true\n"})
+    everywhere = checksums({**base, "customServiceConfig": SHARED_STORE + "debug = true\n"})
     assert all(before[n] != everywhere[n] for n in before)
     assert checksums(base) == before

@@ -5,35 +5,30 @@ Every case runs under Helm 4 and Helm 3 (the `helm` fixture).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tests import reference
+from tests.chart.rendering import helm_template, problems
 from tests.conftest import CHART, ROOT, run_helm
-from tests.reference import code_blocks, glance_resources
 
 INVALID = sorted((Path(__file__).parent / "invalid").glob("*.yaml"))
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 
 
-def expected_message(path: Path) -> str:
-    """The text an invalid file's first line says the error must contain."""
-    first = path.read_text().splitlines()[0]
-    assert first.startswith("# expect: "), f"{path.name} must start with '# expect: <text>'"
-    return first.removeprefix("# expect: ")
-
-
-def test_there_are_enough_invalid_cases() -> None:
-    assert len(INVALID) >= 15
+def expected_problems(path: Path) -> list[str]:
+    """The problem lines an invalid file's `# expect: ` lines say helm must print, whole."""
+    lines = [ln for ln in path.read_text().splitlines() if ln.startswith("# expect: ")]
+    assert lines, f"{path.name} must start with '# expect: <the whole problem line>'"
+    return [ln.removeprefix("# expect: ") for ln in lines]
 
 
 @pytest.mark.parametrize("values", INVALID, ids=[p.stem for p in INVALID])
 def test_invalid_values_are_refused_naming_the_field(helm: Path, values: Path) -> None:
-    result = run_helm(helm, "template", "glance", str(CHART), "-f", str(values))
+    result = helm_template(helm, files=[values])
     assert result.returncode != 0, f"{values.name} was accepted"
-    assert expected_message(values) in result.stderr, result.stderr
+    assert problems(result) == expected_problems(values), result.stderr
 
 
 def test_default_values_lint_strictly(helm: Path) -> None:
@@ -47,47 +42,21 @@ def test_examples_lint_strictly(helm: Path, values: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def reference_snippets() -> dict[str, str]:
-    """The YAML of each Glance example in the reference README, as values text.
-
-    Glance resources lose their `...` elisions and keep their spec; the debug-mode example
-    is prose around a fragment, of which the `glanceAPIExternal` block is taken.
-    """
-    out = {}
-    for kept in glance_resources():
-        spec = yaml.safe_load(kept)["spec"]
-        if "extraMounts" in spec:
-            out["ceph"] = yaml.safe_dump(spec)
-        elif "externalEndpoints" in kept:
-            out["metallb"] = yaml.safe_dump(spec)
-        else:
-            out["networks"] = yaml.safe_dump(spec)
-    for block in code_blocks():
-        if "glanceAPIExternal:" in block and "kind: Glance" not in block:
-            lines = block.split("glanceAPIExternal:", 1)[1].split("\n\n", 1)[0]
-            out["debug"] = "glanceAPIExternal:" + lines + "\n"
-    assert sorted(out) == ["ceph", "debug", "metallb", "networks"], sorted(out)
-    return out
-
-
-SNIPPETS = ["ceph", "debug", "metallb", "networks"]
-
-
-@pytest.mark.parametrize("name", SNIPPETS)
+@pytest.mark.parametrize("name", sorted(reference.FILES))
 def test_reference_readme_examples_are_accepted(helm: Path, tmp_path: Path, name: str) -> None:
-    text = reference_snippets()[name].replace("networkAttachents", "networkAttachments")
     values = tmp_path / f"{name}.yaml"
-    values.write_text(text)
-    result = run_helm(helm, "template", "glance", str(CHART), "-f", str(values))
+    values.write_text(reference.values(name))
+    result = helm_template(helm, files=[values])
     assert result.returncode == 0, result.stderr
     assert "kind: StatefulSet" in result.stdout
 
 
 def test_reference_readme_typo_is_refused_by_name(helm: Path, tmp_path: Path) -> None:
-    text = reference_snippets()["networks"]
-    assert "networkAttachents" in text
     values = tmp_path / "typo.yaml"
-    values.write_text(text)
-    result = run_helm(helm, "template", "glance", str(CHART), "-f", str(values))
+    values.write_text(reference.values("networks", typo_fixed=False))
+    result = helm_template(helm, files=[values])
     assert result.returncode != 0
-    assert "networkAttachents" in result.stderr
+    assert sorted(problems(result)) == [
+        f"at '/{key}': additional properties 'networkAttachents' not allowed"
+        for key in ("glanceAPIExternal", "glanceAPIInternal")
+    ]

@@ -21,11 +21,12 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.deploy import ApiProcess, Cluster, render, stop_api, work_root
+from tests.e2e.deploy import ApiProcess, Cluster, DeployError, render, stop_api, work_root
 from tests.services import (
     HOST,
     free_port,
@@ -105,22 +106,32 @@ def keystone(mariadb: MariaDB, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield server
 
 
-@pytest.fixture(scope="session")
-def memcached(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def running_memcached(workdir: Path) -> Iterator[str]:
     """memcached on loopback (keystonemiddleware's token cache): yields host:port."""
     program = shutil.which("memcached") or shutil.which("memcached", path="/usr/bin:/usr/sbin")
     if program is None:
-        pytest.fail("memcached is not installed: `make services` installs it", pytrace=False)
+        raise DeployError("memcached is not installed: `make services` installs it")
     port = free_port()
-    log = tmp_path_factory.mktemp("memcached") / "memcached.log"
     process = start_process(
-        [program, "-l", HOST, "-p", str(port), "-U", "0", "-u", "nobody", "-m", "16"], log
+        [program, "-l", HOST, "-p", str(port), "-U", "0", "-u", "nobody", "-m", "16"],
+        workdir / "memcached.log",
     )
     try:
         wait_for(lambda: port_open(port), 30, "memcached")
         yield f"{HOST}:{port}"
     finally:
         stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def memcached(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """memcached on loopback: yields host:port."""
+    try:
+        with running_memcached(tmp_path_factory.mktemp("memcached")) as server:
+            yield server
+    except DeployError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -137,6 +148,7 @@ class Deployment:
     objects: list[dict[str, Any]]
     apis: dict[str, ApiProcess]
     endpoints: dict[str, str]
+    replicas: dict[str, list[ApiProcess]]
     db_sync: subprocess.CompletedProcess[str]
     registration: subprocess.CompletedProcess[str]
 
@@ -161,54 +173,79 @@ def loopback_values(
     return merged
 
 
+def install(
+    cluster: Cluster,
+    services: tuple[MariaDB, Keystone, str],
+    values: Any,
+    started: list[ApiProcess],
+    api: str = "default",
+    scheme: str = "http",
+) -> Deployment:
+    """Install a release on the loopback services (MariaDB, Keystone, memcached host:port).
+
+    values: a dict, or a function of the catalog URLs ({"public": …, "internal": …}). The API
+    named `api` is published on loopback: its catalog URLs are set with
+    override.service.<endpoint>.endpointURL, an ordinary setting, and its pods listen on those
+    ports (free ones on 127.0.0.1). A single API's pod serves both URLs on one port, as two
+    names: the public URL is 127.0.0.1, the internal one localhost. The first replica of an
+    instance listens on its endpoint's port, the others on ports of their own. Each API
+    process is added to `started` as soon as it runs, for the caller to stop.
+    """
+    build = values if callable(values) else (lambda _: values)
+    ports = {"public": free_port(), "internal": free_port()}
+    endpoints = {name: f"{scheme}://{HOST}:{port}" for name, port in ports.items()}
+    # With no glanceAPIs the chart deploys one single API named default.
+    default_apis = {api: {"type": "single"}}
+    api_type = (build(endpoints).get("glanceAPIs") or default_apis)[api].get("type", "split")
+    if api_type == "single":
+        ports["internal"] = ports["public"]
+        endpoints["internal"] = f"{scheme}://localhost:{ports['public']}"
+    settings = copy.deepcopy(dict(build(endpoints)))
+    apis = settings.get("glanceAPIs") or settings.setdefault("glanceAPIs", default_apis)
+    apis[api].setdefault("override", {}).setdefault("service", {})
+    for name, url in endpoints.items():
+        apis[api]["override"]["service"].setdefault(name, {})["endpointURL"] = url
+    objects = render(loopback_values(*services, settings), cluster.root)
+    cluster.claims.clear()  # a fresh install: new volume claims
+    db_sync = cluster.run_job(objects, "glance-db-sync", cluster.image.glance)
+    replicas: dict[str, list[ApiProcess]] = {}
+    for obj in objects:
+        if obj["kind"] != "StatefulSet":
+            continue
+        labels = obj["metadata"]["labels"]
+        if labels.get("glance.openstack.org/api") != api:
+            continue
+        instance = labels.get("glance.openstack.org/api-instance") or "single"
+        port = ports["internal"] if instance == "internal" else ports["public"]
+        for replica in range(int(obj["spec"].get("replicas", 1))):
+            process = cluster.start_api(
+                objects, obj["metadata"]["name"], port if replica == 0 else free_port(),
+                replica=replica,
+            )  # fmt: skip
+            started.append(process)
+            replicas.setdefault(instance, []).append(process)
+    registration = cluster.run_job(objects, "glance-keystone", cluster.image.base)
+    processes = {instance: pods[0] for instance, pods in replicas.items()}
+    return Deployment(objects, processes, endpoints, replicas, db_sync, registration)
+
+
 @pytest.fixture(scope="module")
 def deploy(
     mariadb: MariaDB, keystone: Keystone, memcached: str, cluster: Cluster
 ) -> Iterator[Callable[..., Deployment]]:
-    """Install a release from values; its API processes stop when the module ends.
-
-    The API named `api` (default `default`) is published on loopback: its catalog URLs are set
-    with override.service.<endpoint>.endpointURL, an ordinary setting, and its pods listen on
-    those ports. Ports are free ones on 127.0.0.1.
-    """
+    """Install a release from values (see install()); its API processes stop when the module
+    ends, and a failed test shows the end of their logs."""
     started: list[ApiProcess] = []
 
-    def install(values: Any, api: str = "default") -> Deployment:
-        """values: a dict, or a function of the catalog URLs ({"public": …, "internal": …})."""
-        build = values if callable(values) else (lambda _: values)
-        ports = {"public": free_port(), "internal": free_port()}
-        endpoints = {name: f"http://{HOST}:{port}" for name, port in ports.items()}
-        api_type = (build(endpoints).get("glanceAPIs") or {}).get(api, {}).get("type", "split")
-        if api_type == "single":
-            # One pod serves both catalog URLs.
-            ports["internal"] = ports["public"]
-            endpoints["internal"] = endpoints["public"]
-        settings = copy.deepcopy(dict(build(endpoints)))
-        apis = settings.setdefault("glanceAPIs", {api: {}})
-        apis[api].setdefault("override", {}).setdefault("service", {})
-        for name, url in endpoints.items():
-            apis[api]["override"]["service"].setdefault(name, {})["endpointURL"] = url
-        objects = render(loopback_values(mariadb, keystone, memcached, settings), cluster.root)
-        cluster.claims.clear()  # a fresh install: new volume claims
-        db_sync = cluster.run_job(objects, "glance-db-sync", cluster.image.glance)
-        processes = {}
-        for obj in objects:
-            if obj["kind"] != "StatefulSet":
-                continue
-            labels = obj["metadata"]["labels"]
-            if labels.get("glance.openstack.org/api") != api:
-                continue
-            instance = labels.get("glance.openstack.org/api-instance")
-            port = ports["internal"] if instance == "internal" else ports["public"]
-            process = cluster.start_api(objects, obj["metadata"]["name"], port)
-            started.append(process)
-            RUNNING.append(process)
-            processes[instance or "single"] = process
-        registration = cluster.run_job(objects, "glance-keystone", cluster.image.base)
-        return Deployment(objects, processes, endpoints, db_sync, registration)
+    def deploy_(values: Any, api: str = "default", scheme: str = "http") -> Deployment:
+        count = len(started)
+        try:
+            return install(cluster, (mariadb, keystone, memcached), values, started, api, scheme)
+        finally:
+            RUNNING.extend(started[count:])
 
     try:
-        yield install
+        yield deploy_
     finally:
         for process in started:
             RUNNING.remove(process)

@@ -15,8 +15,11 @@ What differs from a pod, and only that (each is what the test may change):
 - values point the database, Keystone and memcached at loopback, and the catalog URLs at the
   loopback ports of the API pods (override.service.<endpoint>.endpointURL);
 - the rendered httpd.conf listens on 127.0.0.1:<free port> instead of port 9292 (listen_on());
+- a pod's own URL (OS_DEFAULT__WORKER_SELF_REFERENCE_URL, its name in the headless Service) is
+  its loopback URL, since this machine cannot resolve the cluster's names;
 - /root (where pyenv's Python lives) is searchable inside the namespace, as the image's
-  Python is for the glance user.
+  Python is for the glance user; a pod that mounts nothing at /var/lib/glance gets the
+  image's folder there, owned by glance, of its own.
 Everything else, the rendered files, environment, command, user and groups, is the pod's.
 """
 
@@ -28,6 +31,7 @@ import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -46,6 +50,8 @@ from tests.e2e.pod import ContainerView, Pod, find
 from tests.services import HOST, tail
 
 GLANCE_UID = 42415
+# The glance user's home in the Glance image, where Glance keeps its staging area.
+GLANCE_HOME = "/var/lib/glance"
 VENV = Path(sys.executable).parent.parent
 DEBIAN_MODULES = Path("/usr/lib/apache2/modules")
 # What the Glance image loads from conf.modules.d (besides mod_wsgi), by Debian's file names.
@@ -53,6 +59,7 @@ HTTPD_MODULES = {
     "mpm_event_module": "mod_mpm_event.so",
     "authz_core_module": "mod_authz_core.so",
     "mime_module": "mod_mime.so",
+    "ssl_module": "mod_ssl.so",
 }
 
 
@@ -140,11 +147,12 @@ class ApiProcess:
     process: subprocess.Popen[bytes]
     log: Path
     init_output: dict[str, str] = dataclasses.field(default_factory=dict)
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
         """The pod's loopback URL."""
-        return f"http://{HOST}:{self.port}"
+        return f"{self.scheme}://{HOST}:{self.port}"
 
 
 def _start_session() -> None:
@@ -156,8 +164,9 @@ def _start_session() -> None:
 class Cluster:
     """Runs rendered Jobs and API pods against the user's Secrets."""
 
-    def __init__(self, root: Path, secrets: Mapping[str, Mapping[str, str]]) -> None:
-        """root: work directory (outside /tmp, /etc, /var/lib, /run: those get mounted over)."""
+    def __init__(self, root: Path, secrets: dict[str, Mapping[str, str]]) -> None:
+        """root: work directory (outside /tmp, /etc, /var/lib, /run: those get mounted over);
+        secrets: the user's Secrets by name (a test may add its own)."""
         self.root = root
         self.secrets = secrets
         self.image = Image(root / "image")
@@ -170,10 +179,19 @@ class Cluster:
         path.mkdir(parents=True)
         return path
 
-    def pod(self, objects: Sequence[Mapping[str, Any]], kind: str, name: str) -> Pod:
+    def pod(
+        self, objects: Sequence[Mapping[str, Any]], kind: str, name: str, pod_name: str = ""
+    ) -> Pod:
         """The pod of a rendered workload, its volumes laid out in a fresh directory."""
         workload = find(objects, kind, name)
-        return Pod(workload, objects, self.secrets, self._workdir(name), claims=self.claims)
+        return Pod(
+            workload,
+            objects,
+            self.secrets,
+            self._workdir(pod_name or name),
+            name=pod_name or None,
+            claims=self.claims,
+        )
 
     def _spec(
         self, view: ContainerView, pod: Pod, image: Sequence[tuple[str, Path, bool]], workdir: Path
@@ -235,11 +253,13 @@ class Cluster:
         statefulset: str,
         port: int,
         timeout: float = 240,
+        replica: int = 0,
     ) -> ApiProcess:
-        """Run an API pod: its init containers, then httpd serving the rendered WSGI script."""
+        """Run an API pod (replica `replica` of the StatefulSet): its init containers, then
+        httpd serving the rendered WSGI script."""
         if self.image.wsgi is None:
             raise DeployError("mod_wsgi for the venv's Python is missing: pip install mod_wsgi")
-        pod = self.pod(objects, "StatefulSet", statefulset)
+        pod = self.pod(objects, "StatefulSet", statefulset, f"{statefulset}-{replica}")
         init_output = {}
         for init in pod.containers(init=True):
             result = self.run(pod, init["name"], self.image.glance, timeout=120)
@@ -248,13 +268,24 @@ class Cluster:
                 raise DeployError(f"init container {init['name']} of {pod.name} failed:\n"
                                   f"{result.stdout}\n{result.stderr}")  # fmt: skip
         (container,) = pod.containers()
+        probe = container["readinessProbe"]["httpGet"]
+        scheme = probe.get("scheme", "HTTP").lower()
         view = pod.container(container["name"])
+        image = [*self.image.glance, *self.image.httpd]
+        if GLANCE_HOME not in view.files:
+            # The image's own folder, in the container's writable layer.
+            home = pod.root / "image-glance-home"
+            home.mkdir()
+            os.chown(home, GLANCE_UID, GLANCE_UID)
+            image.append((GLANCE_HOME, home, False))
+        if "OS_DEFAULT__WORKER_SELF_REFERENCE_URL" in view.env:
+            view.env["OS_DEFAULT__WORKER_SELF_REFERENCE_URL"] = f"{scheme}://{HOST}:{port}"
         httpd_conf = "/etc/httpd/conf/httpd.conf"
         edited = pod.root / "httpd.conf"
         edited.write_text(listen_on(view.mount(httpd_conf).source.read_text(), port))
         view.replace(httpd_conf, edited)
         workdir = self._workdir(f"{pod.name}-{view.name}")
-        spec = self._spec(view, pod, [*self.image.glance, *self.image.httpd], workdir)
+        spec = self._spec(view, pod, image, workdir)
         spec_file = sandbox.write_spec(spec, workdir / "spec.json")
         log = workdir / "httpd.log"
         log.touch()
@@ -268,10 +299,9 @@ class Cluster:
                 stdin=subprocess.DEVNULL,
                 preexec_fn=_start_session,
             )
-        api = ApiProcess(pod.name, port, process, log, init_output)
-        probe = container["readinessProbe"]["httpGet"]["path"]
+        api = ApiProcess(pod.name, port, process, log, init_output, scheme)
         try:
-            wait_ready(api, probe, timeout)
+            wait_ready(api, probe["path"], timeout)
         except Exception:
             stop_api(api)
             raise
@@ -287,14 +317,21 @@ def listen_on(httpd_conf: str, port: int) -> str:
     return text
 
 
+def glance_loads(log: str) -> set[str]:
+    """The processes of an httpd log that loaded Glance (its first log line at import)."""
+    return set(re.findall(r"\d{2}:\d{2}:\d{2}\.\d+ (\d+) INFO glance.async_ ", log))
+
+
 def wait_ready(api: ApiProcess, path: str, timeout: float) -> None:
-    """Poll the readiness probe's path until it answers 200; a 5xx means the pod never will."""
+    """Poll the readiness probe's path until it answers 200; a 5xx means the pod never will.
+    Like the kubelet, an HTTPS probe does not verify the certificate."""
     deadline = time.monotonic() + timeout
+    unverified = ssl._create_unverified_context()
     while True:
         if api.process.poll() is not None:
             raise DeployError(f"{api.name} exited ({api.process.returncode}):\n{tail(api.log, 60)}")
         try:
-            with urllib.request.urlopen(api.url + path, timeout=5) as response:
+            with urllib.request.urlopen(api.url + path, timeout=5, context=unverified) as response:
                 if response.status == 200:
                     return
         except urllib.error.HTTPError as exc:

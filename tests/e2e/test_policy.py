@@ -1,7 +1,7 @@
-"""The reference README's policy scenario against a default install (a split API).
+"""The reference README's policy scenario against a default install.
 
-One release for the module: the default values (a split API named `default`), pointed at the
-loopback MariaDB, Keystone and memcached.
+One release for the module: the default values (one single API named `default`), pointed at
+the loopback MariaDB, Keystone and memcached.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ USERS = {
 
 @pytest.fixture(scope="module")
 def release(deploy: Any, keystone: Keystone) -> Any:
-    """The default split API, registered in Keystone; the README's projects and users."""
+    """The default single API, registered in Keystone; the README's projects and users."""
     installed = deploy({})
     for user, (project, role) in USERS.items():
         project_user(keystone, project, user, role)
@@ -59,7 +59,7 @@ def test_db_sync_made_account_and_schema(release: Any, mariadb: MariaDB) -> None
             assert cur.fetchone()[0] > 0
     finally:
         conn.close()
-    assert set(release.apis) == {"external", "internal"}
+    assert set(release.apis) == {"single"}
 
 
 def test_member_creates_private_image(image: Any) -> None:
@@ -101,17 +101,19 @@ def test_download_equals_upload(image: Any, keystone: Keystone) -> None:
 
 
 def test_both_catalog_endpoints_answer(image: Any, release: Any, keystone: Keystone) -> None:
-    """The split API: the catalog's public and internal URLs lead to different pods; both serve.
+    """The single API: the catalog's public and internal URLs are two names of its pod; both
+    serve.
 
-    openstacksdk finds each URL in the catalog the registration hook wrote; each pod's access
-    log shows the listing it served.
+    openstacksdk finds each URL in the catalog the registration hook wrote; the pod's access
+    log shows each listing it served.
     """
-    pods = {"public": release.apis["external"], "internal": release.apis["internal"]}
-    for interface, pod in pods.items():
+    pod = release.apis["single"]
+    assert release.endpoints["public"] == pod.url
+    for interface in ("public", "internal"):
         before = pod.log.read_text().count('"GET /v2/images')
         conn = connect(keystone, "project-a-member", "project-a", interface=interface)
         endpoint = conn.image.get_endpoint().rstrip("/").removesuffix("/v2")
-        assert endpoint == release.endpoints[interface] == pod.url
+        assert endpoint == release.endpoints[interface]
         assert image.id in {found.id for found in conn.image.images()}
         # httpd logs a request after answering it.
         deadline = time.monotonic() + 10

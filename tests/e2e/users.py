@@ -71,9 +71,12 @@ def connect(
     project: str,
     password: str | None = None,
     interface: str = "public",
+    cacert: str | None = None,
 ) -> Any:
-    """An openstacksdk connection as the README's rc files describe it."""
+    """An openstacksdk connection as the README's rc files describe it (cacert: the CA file
+    that verifies HTTPS endpoints)."""
     return openstack.connect(
+        cacert=cacert,
         auth_url=keystone.auth_url,
         username=user,
         password=password if password is not None else user,

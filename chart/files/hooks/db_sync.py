@@ -7,6 +7,8 @@ Environment:
   DB_USER               account Glance uses (required)
   DB_PASSWORD           that account's password (required)
   DB_PASSWORD_KEY       Secret key DB_PASSWORD comes from, named in errors (optional)
+                        (passwords may hold any character: the account gets their UTF-8 form,
+                        which is also what Glance's database URL makes PyMySQL send)
   DB_CREATE             "true" to create the database and account and grant it ALL (default false)
   DB_ROOT_USER          account that creates them (default root)
   DB_ROOT_PASSWORD      its password (required when DB_CREATE is true)
@@ -31,7 +33,6 @@ import shlex
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Optional
 
@@ -62,6 +63,7 @@ RETRIABLE_ERRORS = frozenset(
 )
 
 UP_TO_DATE = "Database is up to date"
+LABELS = {"DB_CREATE": "database.create", "DB_WAIT_SECONDS": "database.waitSeconds"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,11 +83,12 @@ class Config:
     config_dir: Optional[str] = "/etc/glance/glance.conf.d"
     password_key: str = "DB_PASSWORD"
     root_password_key: str = "DB_ROOT_PASSWORD"
+    wait_label: str = "DB_WAIT_SECONDS"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
         """Read and check the settings; raise ConfigError naming the variable at fault."""
-        env = hooklib.Env(environ)
+        env = hooklib.Env(environ, LABELS)
         create = env.flag("DB_CREATE", False)
         name = env.text("DB_NAME", required=True)
         if len(name) > 64 or "\x00" in name or name.endswith(" "):
@@ -101,20 +104,28 @@ class Config:
         config_dir: Optional[str] = "/etc/glance/glance.conf.d"
         if "GLANCE_CONFIG_DIR" in environ:
             config_dir = env.raw("GLANCE_CONFIG_DIR")
+        passwords = {}
+        for variable, required in (("DB_PASSWORD", True), ("DB_ROOT_PASSWORD", create)):
+            passwords[variable] = env.secret(variable, required=required)
+            try:
+                hooklib.password_bytes(passwords[variable])
+            except ValueError as exc:
+                raise hooklib.ConfigError(f"the password in {env.label(variable)} {exc}") from None
         return cls(
             host=env.text("DB_HOST", required=True),
             port=env.integer("DB_PORT", 3306, minimum=1, maximum=65535),
             name=name,
             user=user,
-            password=env.secret("DB_PASSWORD", required=True),
+            password=passwords["DB_PASSWORD"],
             create=create,
             root_user=env.text("DB_ROOT_USER", "root"),
-            root_password=env.secret("DB_ROOT_PASSWORD", required=create),
+            root_password=passwords["DB_ROOT_PASSWORD"],
             wait_seconds=env.integer("DB_WAIT_SECONDS", 300),
             glance_manage=glance_manage or ("glance-manage",),
             config_dir=config_dir,
-            password_key=env.text("DB_PASSWORD_KEY", "DB_PASSWORD"),
-            root_password_key=env.text("DB_ROOT_PASSWORD_KEY", "DB_ROOT_PASSWORD"),
+            password_key=env.label("DB_PASSWORD"),
+            root_password_key=env.label("DB_ROOT_PASSWORD"),
+            wait_label=env.label("DB_WAIT_SECONDS"),
         )
 
     @property
@@ -129,15 +140,6 @@ class Config:
 
 
 # -- pure helpers ---------------------------------------------------------------------------
-
-
-def database_url(config: Config) -> str:
-    """Build the SQLAlchemy URL for Glance, with user and password URL-encoded."""
-    user = urllib.parse.quote(config.user, safe="")
-    password = urllib.parse.quote(config.password, safe="")
-    host = f"[{config.host}]" if ":" in config.host else config.host
-    database = urllib.parse.quote(config.name, safe="")
-    return f"mysql+pymysql://{user}:{password}@{host}:{config.port}/{database}?charset=utf8"
 
 
 def quote_identifier(name: str) -> str:
@@ -196,7 +198,9 @@ def manage_command(config: Config, *action: str) -> list[str]:
 def manage_env(config: Config, base: Mapping[str, str]) -> dict[str, str]:
     """Build glance-manage's environment, passing the database URL through oslo.config."""
     env = dict(base)
-    env["OS_DATABASE__CONNECTION"] = database_url(config)
+    env["OS_DATABASE__CONNECTION"] = hooklib.database_url(
+        config.user, config.password, config.host, config.port, config.name
+    )
     return env
 
 
@@ -210,15 +214,18 @@ def explain_manage_failure(config: Config, output: Sequence[str]) -> str:
         )
     if f"({ER_ACCESS_DENIED}," in text:
         return access_denied(config, config.user, config.password_key)
-    meaningful = [line for line in output if line.strip()]
-    return meaningful[-1] if meaningful else "no output"
+    # The last exception line of a traceback says why; oslo.log prefixes every line of it.
+    texts = [OSLO_LOG_PREFIX.sub("", line).strip() for line in output]
+    texts = [t for t in texts if t and not t.startswith("(Background on this error")]
+    errors = [t for t in texts if EXCEPTION_LINE.match(t)]
+    return (errors or texts or ["no output"])[-1]
 
 
 def access_denied(config: Config, user: str, key: str) -> str:
     """Explain a refused login."""
     return (
         f"database at {config.address} refused user {user!r} (access denied): the password in "
-        f"Secret key {key} is wrong, or the account does not exist"
+        f"{key} is wrong, or the account does not exist"
     )
 
 
@@ -226,7 +233,7 @@ def no_grants(config: Config) -> str:
     """Explain an account that may not use the database."""
     return (
         f"user {config.user!r} has no privileges on database {config.name!r} at "
-        f"{config.address}: grant it ALL on {config.name}.* or set DB_CREATE=true"
+        f"{config.address}: grant it ALL on {config.name}.* or set database.create: true"
     )
 
 
@@ -245,7 +252,7 @@ def pymysql_connector(config: Config) -> Connect:
             host=config.host,
             port=config.port,
             user=user,
-            password=password,
+            password=hooklib.password_bytes(password),
             database=database,
             connect_timeout=10,
             read_timeout=120,
@@ -294,7 +301,7 @@ def wait_for_server(
             if code == ER_BAD_DB:
                 raise hooklib.HookError(
                     f"database {config.name!r} does not exist at {config.address}: "
-                    "create it or set DB_CREATE=true"
+                    "create it or set database.create: true"
                 ) from None
             if not is_retriable(exc):
                 raise hooklib.HookError(
@@ -303,8 +310,8 @@ def wait_for_server(
             remaining = deadline - clock()
             if remaining <= 0:
                 raise hooklib.HookError(
-                    f"database at {config.address} did not answer within "
-                    f"{config.wait_seconds} s (last error: {error_text(exc)})"
+                    f"database at {config.address} did not answer within {config.wait_seconds} s, "
+                    f"the bound set by {config.wait_label}; last error: {error_text(exc)}"
                 ) from None
             if not announced:
                 log.info(
@@ -439,6 +446,11 @@ OSLO_LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \d+ "
     r"(?P<level>[A-Z]+) (?P<logger>\S+) \[[^\]]*\] ?(?P<message>.*)$"
 )
+# The same prefix on the lines of a logged traceback, which have no "[-]".
+OSLO_LOG_PREFIX = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \d+ [A-Z]+ \S+ (?:\[[^\]]*\] ?)?"
+)
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Failure|Exit)\b.*: ")
 NOTICE_LEVELS = ("WARNING", "ERROR", "CRITICAL")
 
 
@@ -551,10 +563,12 @@ def count_metadefs(result: ManageResult) -> tuple[int, int]:
 def load_metadefs(config: Config, manage: Manage, log: logging.Logger) -> bool:
     """Run glance-manage db load_metadefs (it keeps what is loaded); return whether it added any."""
     result = manage(config, ["db", "load_metadefs"])
-    if result.returncode != 0:
+    # It logs a missing or unreadable folder of definitions as an error and still exits 0.
+    problems = [text for level, text in result.messages() if level in ("ERROR", "CRITICAL")]
+    if result.returncode != 0 or problems:
+        reason = problems[0] if problems else explain_manage_failure(config, result.output)
         raise hooklib.HookError(
-            f"glance-manage db load_metadefs failed (exit {result.returncode}): "
-            f"{explain_manage_failure(config, result.output)}"
+            f"glance-manage db load_metadefs failed (exit {result.returncode}): {reason}"
         )
     loaded, skipped = count_metadefs(result)
     if loaded:

@@ -1,18 +1,20 @@
-"""Shared helpers for the hook programs: environment, logging, retries, exit codes.
+"""Shared helpers for the hook programs: environment, logging, retries, exit codes, the
+database URL, and the keystoneauth session and openstacksdk connection of the Keystone hooks.
 
-Reads no environment variable itself; each hook names the ones it reads.
-Runs on Python 3.9 with the standard library only.
+Reads no environment variable itself; each hook names the ones it reads. Importing it needs the
+standard library only (keystoneauth and openstacksdk are imported by the functions that use them).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import re
 import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Optional, TextIO, TypeVar
+from typing import Any, Optional, TextIO, TypeVar
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -33,11 +35,27 @@ class HookError(Exception):
 
 
 class Env:
-    """Typed, validated reads from an environment mapping."""
+    """Typed, validated reads from an environment mapping.
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        """Keep the mapping to read from."""
+    Errors name a setting the way the user changes it: a secret by its Secret key (the chart
+    passes it as <NAME>_KEY), a chart value by the name given in labels.
+    """
+
+    def __init__(
+        self, environ: Mapping[str, str], labels: Optional[Mapping[str, str]] = None
+    ) -> None:
+        """Keep the mapping to read from and the chart value names of its variables."""
         self._environ = environ
+        self._labels = labels or {}
+
+    def label(self, name: str) -> str:
+        """Name a variable for a message: 'Secret key s/k (NAME)', 'a.value (NAME)' or NAME."""
+        key = self.raw(name + "_KEY")
+        if key:
+            return f"Secret key {key} ({name})"
+        if name in self._labels:
+            return f"{self._labels[name]} ({name})"
+        return name
 
     def raw(self, name: str) -> Optional[str]:
         """Return the value stripped of surrounding blanks, or None when unset or empty."""
@@ -52,7 +70,7 @@ class Env:
         value = self._environ.get(name)
         if value is None or value == "":
             if required:
-                raise ConfigError(f"{name} is required but not set")
+                raise ConfigError(f"{self.label(name)} is required but not set")
             return default or ""
         return value
 
@@ -61,7 +79,7 @@ class Env:
         value = self.raw(name)
         if value is None:
             if required:
-                raise ConfigError(f"{name} is required but not set")
+                raise ConfigError(f"{self.label(name)} is required but not set")
             return default or ""
         return value
 
@@ -75,10 +93,10 @@ class Env:
         try:
             number = int(value, 10)
         except ValueError:
-            raise ConfigError(f"{name} must be an integer, got {value!r}") from None
+            raise ConfigError(f"{self.label(name)} must be an integer, got {value!r}") from None
         if number < minimum or (maximum is not None and number > maximum):
             upper = "" if maximum is None else f" and at most {maximum}"
-            raise ConfigError(f"{name} must be at least {minimum}{upper}, got {number}")
+            raise ConfigError(f"{self.label(name)} must be at least {minimum}{upper}, got {number}")
         return number
 
     def flag(self, name: str, default: bool) -> bool:
@@ -91,7 +109,7 @@ class Env:
             return True
         if word in FALSE_WORDS:
             return False
-        raise ConfigError(f"{name} must be true or false, got {value!r}")
+        raise ConfigError(f"{self.label(name)} must be true or false, got {value!r}")
 
     def items(self, name: str, default: Iterable[str]) -> tuple[str, ...]:
         """Return a comma-separated list without blanks or repeats."""
@@ -109,7 +127,9 @@ class Env:
         """Return an http(s) URL setting, or an empty string when unset and not required."""
         value = self.text(name, default=default, required=required)
         if value and not is_http_url(value):
-            raise ConfigError(f"{name} must be an http:// or https:// URL, got {value!r}")
+            raise ConfigError(
+                f"{self.label(name)} must be an http:// or https:// URL, got {value!r}"
+            )
         return value
 
 
@@ -157,6 +177,9 @@ def setup_logging(
         # Libraries log each request at INFO or DEBUG; keep their warnings (retries).
         for name in ("keystoneauth", "openstack", "urllib3", "stevedore"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        # keystoneauth 5.1 (the images') logs each retry of an API call at INFO, later ones at
+        # WARNING; either way a retry gets its line.
+        logging.getLogger("keystoneauth.session").setLevel(logging.INFO)
     return logging.getLogger(hook)
 
 
@@ -165,9 +188,39 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         if not secret:
             continue
-        for form in {secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret)}:
+        quoted = urllib.parse.quote(secret, safe="", errors="surrogateescape")
+        plus = urllib.parse.quote_plus(secret, errors="surrogateescape")
+        for form in {secret, quoted, plus}:
             text = text.replace(form, "***")
     return text
+
+
+def database_url(user: str, password: str, host: str, port: int, name: str) -> str:
+    """Build Glance's SQLAlchemy URL for PyMySQL: IPv6 hosts in brackets, names URL-encoded.
+
+    PyMySQL sends a str password as Latin-1, while the account's password is set (and every
+    other client logs in) in UTF-8: the URL carries the password's UTF-8 bytes as Latin-1
+    characters, so that PyMySQL sends exactly those bytes.
+    """
+    wire = password_bytes(password).decode("latin-1")
+    address = f"[{host}]" if ":" in host else host
+    return (
+        f"mysql+pymysql://{urllib.parse.quote(user, safe='')}:"
+        f"{urllib.parse.quote(wire, safe='')}@{address}:{port}/"
+        f"{urllib.parse.quote(name, safe='')}?charset=utf8"
+    )
+
+
+def password_bytes(password: str) -> bytes:
+    """Return the UTF-8 bytes a client sends for a password; ValueError when it has none.
+
+    Only a Secret value that is not UTF-8 text (read from the environment as lone surrogates)
+    has none: no client can send it as the server stores it.
+    """
+    try:
+        return password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("is not UTF-8 text; store the password in the Secret as UTF-8") from None
 
 
 def backoff_delays(
@@ -178,32 +231,6 @@ def backoff_delays(
     while True:
         yield min(maximum, delay) * (1.0 + random.uniform(-jitter, jitter))
         delay *= factor
-
-
-def retry(
-    action: Callable[[], T],
-    should_retry: Callable[[Exception], bool],
-    attempts: int,
-    log: logging.Logger,
-    what: str,
-    delays: Optional[Iterator[float]] = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> T:
-    """Call action, retrying up to attempts more times on the errors should_retry accepts."""
-    delays = delays or backoff_delays()
-    left = attempts
-    while True:
-        try:
-            return action()
-        except Exception as exc:
-            if left <= 0 or not should_retry(exc):
-                raise
-            delay = next(delays)
-            log.warning(
-                "%s failed (%s); retrying in %.1fs, %d left", what, one_line(str(exc)), delay, left
-            )
-            sleep(delay)
-            left -= 1
 
 
 def run_main(
@@ -227,3 +254,126 @@ def run_main(
     except Exception as exc:  # noqa: BLE001 - last resort: one line, never a traceback
         log.error("unexpected %s: %s", type(exc).__name__, redact(one_line(str(exc)), secrets()))
         return EXIT_FAILURE
+
+
+# -- Keystone (imports keystoneauth1 and openstacksdk only when called) ----------------------
+
+RETRIABLE_STATUS = (500, 502, 503, 504)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+TOKEN_PATH = "/auth/tokens"
+
+
+def identity_url(auth_url: str) -> str:
+    """Return the v3 identity URL for an auth URL given with or without /v3."""
+    url = auth_url.rstrip("/")
+    return url if re.search(r"/v3(\.\d+)?$", url) else url + "/v3"
+
+
+def keystone_connection(
+    login: Mapping[str, str],
+    region: Optional[str],
+    interface: str,
+    retries: int,
+    cacert: Optional[str] = None,
+    app: str = "glance-hook",
+) -> Any:
+    """Open an openstacksdk connection for a password login (the v3.Password arguments).
+
+    API calls retry connection errors and 5xx through the connection's adapters (keystoneauth's
+    connect_retries and status_code_retries); logins are retried by wait_for_keystone instead,
+    within a deadline and with a line per retry. Nothing is sent until the connection is used.
+    """
+    import openstack.connection
+    from keystoneauth1 import session
+    from keystoneauth1.identity import v3
+
+    auth = v3.Password(**{**login, "auth_url": identity_url(login["auth_url"])})
+    return openstack.connection.Connection(
+        session=session.Session(auth=auth, verify=cacert or True, timeout=60, app_name=app),
+        region_name=region,
+        interface=interface,
+        identity_api_version="3",
+        connect_retries=retries,
+        status_code_retries=retries,
+        retriable_status_codes=list(RETRIABLE_STATUS),
+    )
+
+
+class RequestLog:
+    """Every answer a keystoneauth session gets, refusals included (its timings leave out the
+    requests it raised for, such as a refused login)."""
+
+    def __init__(self, session: Any) -> None:
+        """Record from now on each response of the session's requests.Session."""
+        self.seen: list[tuple[str, str]] = []
+        session.session.hooks["response"].append(self._record)
+
+    def _record(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        """Note one response's request."""
+        self.seen.append((response.request.method, response.request.url))
+
+    def counts(self) -> tuple[int, int]:
+        """Count the requests, and those that changed something (logins do not)."""
+        writes = sum(
+            1
+            for method, url in self.seen
+            if method in WRITE_METHODS and not urllib.parse.urlsplit(url).path.endswith(TOKEN_PATH)
+        )
+        return len(self.seen), writes
+
+
+def connection_reason(exc: BaseException) -> str:
+    """Shorten a keystoneauth connection error to its cause."""
+    text = str(exc)
+    match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    if match:
+        return match.group(1).strip()
+    for phrase in ("timed out", "Connection refused", "Name or service not known"):
+        if phrase.lower() in text.lower():
+            return phrase
+    return one_line(text)[:200]
+
+
+def wait_for_keystone(
+    call: Callable[[], T],
+    url: str,
+    seconds: int,
+    what: str,
+    log: logging.Logger,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Call (a login) until Keystone answers it, at most `seconds`; log a line per retry.
+
+    Connection errors and 5xx answers are waited out; any other answer is the caller's to handle.
+    """
+    from keystoneauth1 import exceptions
+
+    deadline = clock() + seconds
+    delays = backoff_delays(initial=1.0, maximum=15.0)
+    while True:
+        try:
+            return call()
+        except exceptions.SSLError:
+            raise
+        except (exceptions.ConnectionError, exceptions.HttpError) as exc:
+            status = getattr(exc, "http_status", None)
+            if isinstance(exc, exceptions.HttpError) and status not in RETRIABLE_STATUS:
+                raise
+            reason = f"HTTP {status}" if status else connection_reason(exc)
+            left = deadline - clock()
+            if left <= 0:
+                raise HookError(
+                    f"Keystone at {url} did not answer within {seconds} s, the bound set by "
+                    f"keystone.waitSeconds (KEYSTONE_WAIT_SECONDS): {reason}"
+                ) from None
+            delay = min(next(delays), left)
+            log.warning(
+                "%s: Keystone at %s: %s; retrying in %.0f s, giving up in %.0f s",
+                what,
+                url,
+                reason,
+                delay,
+                left,
+            )
+            sleep(delay)

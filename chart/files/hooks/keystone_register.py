@@ -4,6 +4,7 @@ Environment:
   OS_AUTH_URL             Keystone URL the admin logs in at (required; /v3 is added if missing)
   OS_USERNAME             admin user (required)
   OS_PASSWORD             admin password (required)
+  OS_PASSWORD_KEY         Secret key OS_PASSWORD comes from, named in errors (optional)
   OS_PROJECT_NAME         admin project (required)
   OS_USER_DOMAIN_NAME     admin user's domain; also the service user's (default Default)
   OS_PROJECT_DOMAIN_NAME  admin project's domain; also the service project's (default Default)
@@ -13,6 +14,7 @@ Environment:
   SERVICE_PROJECT         project of the service user (default service)
   SERVICE_USER            Glance's user (default glance)
   SERVICE_PASSWORD        its password (required)
+  SERVICE_PASSWORD_KEY    Secret key SERVICE_PASSWORD comes from, named in errors (optional)
   SERVICE_ROLES           roles it gets on SERVICE_PROJECT, comma-separated (default admin,service)
   SERVICE_SYSTEM_ROLES    roles it gets on the system scope, comma-separated (default none;
                           Glance's oslo.limit reads limits with a system-scoped token)
@@ -24,45 +26,39 @@ Environment:
   REGION                  region of the endpoints, created if missing (default OS_REGION_NAME,
                           else RegionOne)
   REGISTERED_LIMITS       JSON object of resource name to default limit (empty or absent: none)
-  CONNECT_RETRIES         retries, with backoff, while Keystone does not answer or answers 5xx
-                          (default 10)
+  KEYSTONE_WAIT_SECONDS   how long to wait for Keystone to answer the first login (default 300)
+  CONNECT_RETRIES         retries, with backoff, of each API call on connection errors and 5xx
+                          (default 5)
 
-Convergent: a run on a registered cloud writes nothing (the user's password is checked by logging
-in as the user). It removes nothing it did not create. Several runs at once end with one service,
-one user and one endpoint per interface: names Keystone keeps unique (project, user, role, region)
-are simply re-read on a conflict; for services, endpoints and limits a run checks again after
-every pass that wrote, and where a duplicate of something it created shows up it keeps the lowest
-id (or another run's twin that outlived a pass) and deletes its own. Exit codes: 0 done,
-1 failure, 2 bad configuration.
-
-Keystone is spoken to through openstacksdk's identity proxy with plain v3 REST paths, which
-behave the same in every openstacksdk the images carry; keystoneauth retries connection errors
-and 5xx answers. Runs on Python 3.9 with openstacksdk, keystoneauth1 and the standard library.
+A rerun on a registered cloud first logs in as the service user: that token proves the user, its
+password, project and roles, and its catalog shows the service and endpoints; only when something
+differs does the admin check and fix each object. Convergent: a run on a registered cloud writes
+nothing, a run that overlaps another leaves what the next run completes, and nothing the hook did
+not create is removed. Exit codes: 0 done, 1 failure, 2 bad configuration. Runs on Python 3.9
+with openstacksdk 1.0 or later, keystoneauth1 and the standard library.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import os
-import random
-import re
 import sys
 import time
-import urllib.parse
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Optional
 
 import hooklib
 
 HOOK = "keystone_register"
-INTERFACES = ("public", "internal")
-RETRIABLE_STATUS = (500, 502, 503, 504)
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-API_TIMEOUT = 60
-MAX_PASSES = 8
+LABELS = {
+    "OS_AUTH_URL": "keystone.authURL",
+    "OS_REGION_NAME": "keystone.region",
+    "REGION": "keystone.region",
+    "KEYSTONE_WAIT_SECONDS": "keystone.waitSeconds",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,12 +85,15 @@ class Config:
     endpoints: tuple[tuple[str, str], ...] = ()
     region: str = "RegionOne"
     registered_limits: tuple[tuple[str, int], ...] = ()
-    connect_retries: int = 10
+    wait_seconds: int = 300
+    connect_retries: int = 5
+    password_key: str = "OS_PASSWORD"
+    service_password_key: str = "SERVICE_PASSWORD"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
-        """Read and check the settings; raise ConfigError naming the variable at fault."""
-        env = hooklib.Env(environ)
+        """Read and check the settings; raise ConfigError naming the setting at fault."""
+        env = hooklib.Env(environ, LABELS)
         interface = env.text("OS_INTERFACE", "internal").lower()
         if interface.endswith("url"):  # publicURL, internalURL
             interface = interface[:-3]
@@ -138,11 +137,11 @@ class Config:
             endpoints=endpoints,
             region=env.text("REGION", region_name or "RegionOne"),
             registered_limits=parse_limits(environ.get("REGISTERED_LIMITS", "")),
-            connect_retries=env.integer("CONNECT_RETRIES", 10, minimum=0, maximum=100),
+            wait_seconds=env.integer("KEYSTONE_WAIT_SECONDS", 300),
+            connect_retries=env.integer("CONNECT_RETRIES", 5, minimum=0, maximum=100),
+            password_key=env.label("OS_PASSWORD"),
+            service_password_key=env.label("SERVICE_PASSWORD"),
         )
-
-
-# -- pure helpers ---------------------------------------------------------------------------
 
 
 def parse_limits(text: str) -> tuple[tuple[str, int], ...]:
@@ -158,7 +157,7 @@ def parse_limits(text: str) -> tuple[tuple[str, int], ...]:
         raise hooklib.ConfigError("REGISTERED_LIMITS must be a JSON object of name to integer")
     limits = []
     for name, value in sorted(data.items()):
-        if not name or not isinstance(name, str):
+        if not name:
             raise hooklib.ConfigError("REGISTERED_LIMITS has an empty resource name")
         if isinstance(value, bool) or not isinstance(value, int) or value < -1:
             raise hooklib.ConfigError(
@@ -169,760 +168,357 @@ def parse_limits(text: str) -> tuple[tuple[str, int], ...]:
     return tuple(limits)
 
 
-def identity_url(auth_url: str) -> str:
-    """Return the v3 identity URL for an auth URL given with or without /v3."""
-    url = auth_url.rstrip("/")
-    return url if re.search(r"/v3(\.\d+)?$", url) else url + "/v3"
-
-
-def choose(
-    ids: Collection[str], mine: Collection[str], seen: Collection[str] = ()
-) -> tuple[str, list[str]]:
-    """Pick which of several equal objects to keep and which of this run's own to delete.
-
-    Runs that see the same duplicates agree on the lowest id. An object of another run that was
-    already there on an earlier pass wins over this run's own (that run has kept it and moved on).
-    Duplicates this run did not create are never deleted.
-    """
-    others = sorted(i for i in ids if i not in mine)
-    own = sorted(i for i in ids if i in mine)
-    if not own:
-        return others[0], []
-    lasting = [i for i in others if i in seen]
-    if lasting:
-        return lasting[0], own
-    keep = min(ids)
-    return keep, [i for i in own if i != keep]
-
-
-@dataclasses.dataclass(frozen=True)
-class Action:
-    """One change to make: kind (create, update, keep), what, and details."""
-
-    kind: str
-    key: str
-    current: Optional[dict[str, Any]] = None
-    value: Any = None
-
-
-def plan_endpoints(
-    existing: Sequence[Mapping[str, Any]],
-    wanted: Sequence[tuple[str, str]],
-    region: str,
-    mine: Collection[str] = (),
-    seen: Collection[str] = (),
-) -> list[Action]:
-    """Compare a service's endpoints with the wanted (interface, url) pairs in a region."""
-    actions = []
-    for interface, url in wanted:
-        same = [
-            e
-            for e in existing
-            if e.get("interface") == interface and (e.get("region_id") or e.get("region")) == region
-        ]
-        if not same:
-            actions.append(Action("create", interface, None, url))
+def catalog_service(catalog: Iterable[Mapping[str, Any]], config: Config) -> Optional[str]:
+    """Return the id of a catalog service of the name and type with every wanted endpoint."""
+    for service in sorted(catalog, key=lambda s: str(s.get("id"))):
+        if (service.get("type"), service.get("name")) != (config.service_type, config.service_name):
             continue
-        keep_id, _ = choose([e["id"] for e in same], mine, seen)
-        keep = next(e for e in same if e["id"] == keep_id)
-        kind = "keep" if keep.get("url") == url else "update"
-        actions.append(Action(kind, interface, dict(keep), url))
-    return actions
-
-
-def plan_limits(
-    existing: Sequence[Mapping[str, Any]],
-    wanted: Sequence[tuple[str, int]],
-    mine: Collection[str] = (),
-    seen: Collection[str] = (),
-) -> list[Action]:
-    """Compare registered limits with the wanted (resource name, default limit) pairs."""
-    actions = []
-    for name, value in wanted:
-        same = [limit for limit in existing if limit.get("resource_name") == name]
-        if not same:
-            actions.append(Action("create", name, None, value))
-            continue
-        keep_id, _ = choose([limit["id"] for limit in same], mine, seen)
-        keep = next(limit for limit in same if limit["id"] == keep_id)
-        kind = "keep" if keep.get("default_limit") == value else "update"
-        actions.append(Action(kind, name, dict(keep), value))
-    return actions
-
-
-def connection_reason(exc: BaseException) -> str:
-    """Shorten a keystoneauth connection error to its cause."""
-    text = str(exc)
-    match = re.search(r"\[Errno -?\d+\] ([^'\")]+)", text)
-    if match:
-        return match.group(1).strip()
-    for phrase in ("timed out", "Connection refused", "Name or service not known"):
-        if phrase.lower() in text.lower():
-            return phrase
-    return hooklib.one_line(text)[:200]
-
-
-# -- Keystone access ------------------------------------------------------------------------
-
-
-class Changed(Exception):
-    """Keystone changed under this run (another run deleted what it was using)."""
-
-
-class ApiError(Exception):
-    """Keystone answered an error status."""
-
-    def __init__(self, status: int, method: str, path: str, message: str) -> None:
-        """Keep the status and request for the caller."""
-        super().__init__(f"{method} {path}: {status} {message}")
-        self.status = status
-
-
-class Identity:
-    """Keystone v3 calls through openstacksdk's identity proxy, with retries and a write count."""
-
-    def __init__(self, conn: Any, config: Config) -> None:
-        """Wrap a connection."""
-        self._conn = conn
-        self._config = config
-        self.writes = 0
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: Optional[dict[str, Any]] = None,
-        params: Optional[dict[str, str]] = None,
-    ) -> dict[str, Any]:
-        """Send one request; return the JSON body, raise ApiError on an error status."""
-        kwargs: dict[str, Any] = {
-            "raise_exc": False,
-            "connect_retries": self._config.connect_retries,
-            "status_code_retries": self._config.connect_retries,
-            "retriable_status_codes": list(RETRIABLE_STATUS),
-            "headers": {"Accept": "application/json"},
+        have = {
+            (e.get("interface"), e.get("url"))
+            for e in service.get("endpoints", [])
+            if (e.get("region_id") or e.get("region")) == config.region
         }
-        if body is not None:
-            kwargs["json"] = body
-        if params:
-            kwargs["params"] = params
-        response = self._conn.identity.request(path, method, **kwargs)
-        if method in WRITE_METHODS and response.status_code < 400:
-            self.writes += 1
-        if response.status_code >= 400:
-            message = response.reason or ""
-            with contextlib.suppress(ValueError, KeyError, TypeError):
-                message = response.json()["error"]["message"]
-            raise ApiError(response.status_code, method, path, hooklib.one_line(message))
-        if response.status_code == 204 or not response.content:
-            return {}
-        return response.json()
-
-    def list(self, path: str, key: str, **params: str) -> list[dict[str, Any]]:
-        """GET a collection and return its items."""
-        return list(self.request("GET", path, params=params or None).get(key, []))
-
-    def create(self, path: str, key: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """POST a new object and return it."""
-        return dict(self.request("POST", path, body={key: fields})[key])
-
-
-def quote(value: str) -> str:
-    """Quote a path segment."""
-    return urllib.parse.quote(value, safe="")
-
-
-@dataclasses.dataclass
-class Tally:
-    """What a run changed."""
-
-    created: list[str] = dataclasses.field(default_factory=list)
-    updated: list[str] = dataclasses.field(default_factory=list)
-    deleted: list[str] = dataclasses.field(default_factory=list)
-    unchanged: int = 0
-    writes: int = 0
+        if set(config.endpoints) <= have:
+            return str(service["id"])
+    return None
 
 
 class Registration:
-    """Bring Keystone to the wanted state, one idempotent pass at a time."""
+    """One run: the quick check from the service user's tokens, then the admin's fixes."""
 
-    def __init__(
-        self,
-        config: Config,
-        api: Identity,
-        log: logging.Logger,
-        domains: tuple[str, str],
-        password_works: Callable[[str], bool],
-    ) -> None:
-        """Start with nothing created, in the (user, project) domains of the admin's token."""
+    def __init__(self, config: Config, conn: Any, log: logging.Logger) -> None:
+        """Work through conn, whose session logs in as the admin."""
         self.config = config
-        self.api = api
+        self.conn = conn
         self.log = log
-        self.user_domain_id, self.project_domain_id = domains
-        self.password_works = password_works
-        self.mine: dict[str, set[str]] = {}
-        self.tally = Tally()
-        self.first_pass = True
-        self.conflicts = 0
-        self.seen: set[str] = set()
+        self.done: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
+        self.password_works: Optional[bool] = None
 
-    # bookkeeping
+    def _done(self, kind: str, what: str) -> None:
+        """Record and log one outcome: created, updated or unchanged."""
+        self.done[kind].append(what)
+        self.log.info("%s%s", "unchanged: " if kind == "unchanged" else f"{kind} ", what)
 
-    def _created(self, kind: str, obj_id: str, what: str) -> None:
-        """Record and log an object this run created."""
-        self.mine.setdefault(kind, set()).add(obj_id)
-        self.tally.created.append(what)
-        self.log.info("created %s", what)
+    def login(self, what: str, **scope: Any) -> Any:
+        """Log in as the service user; return the token's access info, or None when refused."""
+        from keystoneauth1 import exceptions
+        from keystoneauth1.identity import v3
 
-    def _updated(self, what: str) -> None:
-        """Record and log a change in place."""
-        self.tally.updated.append(what)
-        self.log.info("updated %s", what)
-
-    def _unchanged(self, what: str) -> None:
-        """Log something already right (only on the first pass; later passes only check)."""
-        if self.first_pass:
-            self.tally.unchanged += 1
-            self.log.info("unchanged: %s", what)
-        else:
-            self.log.debug("unchanged: %s", what)
-
-    def _settle(
-        self, kind: str, label: str, items: list[dict[str, Any]], path: str
-    ) -> dict[str, Any]:
-        """Among equal objects keep one, deleting this run's own duplicates."""
-        mine = self.mine.get(kind, set())
-        ids = [i["id"] for i in items]
-        keep_id, drop = choose(ids, mine, self.seen)
-        self.seen.update(i for i in ids if i not in mine)
-        for obj_id in drop:
-            try:
-                self.api.request("DELETE", f"{path}/{quote(obj_id)}")
-            except ApiError as exc:
-                if exc.status != 404:
-                    raise
-            mine.discard(obj_id)
-            self.conflicts += 1
-            self.tally.deleted.append(f"{label} {obj_id}")
-            self.log.info(
-                "deleted duplicate %s %s this run made; keeping %s", label, obj_id, keep_id
-            )
-        strangers = [i["id"] for i in items if i["id"] != keep_id and i["id"] not in drop]
-        if strangers and self.first_pass:
-            self.log.warning(
-                "found other %s objects matching (%s); using %s and leaving the rest alone",
-                label,
-                ", ".join(strangers),
-                keep_id,
-            )
-        return next(i for i in items if i["id"] == keep_id)
-
-    @contextlib.contextmanager
-    def _service_kept(self, service_id: str) -> Iterator[None]:
-        """Turn a refusal caused by the service vanishing (another run's doing) into Changed."""
-        try:
-            yield
-        except ApiError as exc:
-            if exc.status not in (400, 404):
-                raise
-            try:
-                self.api.request("GET", f"/services/{quote(service_id)}")
-            except ApiError as missing:
-                if missing.status == 404:
-                    raise Changed(f"service {service_id} was deleted meanwhile") from None
-                raise
-            raise
-
-    # one pass
-
-    def converge(self) -> None:
-        """Run one pass over everything."""
-        project_id = self.ensure_project()
-        user_id = self.ensure_user()
-        self.ensure_roles(user_id, project_id)
-        service_id = self.ensure_service()
-        self.ensure_endpoints(service_id)
-        self.ensure_limits(service_id)
-        self.first_pass = False
-
-    def _find_or_create_unique(
-        self,
-        kind: str,
-        path: str,
-        key: str,
-        query: dict[str, str],
-        fields: dict[str, Any],
-        label: str,
-    ) -> tuple[dict[str, Any], bool]:
-        """Find an object Keystone keeps unique by name, creating it when missing."""
-        found = self.api.list(path, key + "s", **query)
-        if found:
-            return found[0], False
-        try:
-            obj = self.api.create(path, key, fields)
-        except ApiError as exc:
-            if exc.status != 409:  # created meanwhile by another run
-                raise
-            found = self.api.list(path, key + "s", **query)
-            if not found:
-                raise
-            return found[0], False
-        self._created(kind, obj["id"], label)
-        return obj, True
-
-    def ensure_project(self) -> str:
-        """Ensure the service project exists in the admin project's domain."""
-        name = self.config.service_project
-        project, created = self._find_or_create_unique(
-            "project",
-            "/projects",
-            "project",
-            {"name": name, "domain_id": self.project_domain_id},
-            {
-                "name": name,
-                "domain_id": self.project_domain_id,
-                "enabled": True,
-                "description": "Service project",
-            },
-            f"project {name}",
-        )
-        if not created:
-            self._unchanged(f"project {name}")
-        return str(project["id"])
-
-    def ensure_user(self) -> str:
-        """Ensure the service user exists and logs in with SERVICE_PASSWORD."""
-        name = self.config.service_user
-        user, created = self._find_or_create_unique(
-            "user",
-            "/users",
-            "user",
-            {"name": name, "domain_id": self.user_domain_id},
-            {
-                "name": name,
-                "domain_id": self.user_domain_id,
-                "enabled": True,
-                "password": self.config.service_password,
-            },
-            f"user {name}",
-        )
-        user_id = str(user["id"])
-        if created:
-            return user_id
-        if not user.get("enabled", True):
-            self.log.warning("user %s is disabled; leaving it so", name)
-            return user_id
-        if self.password_works(user_id):
-            self._unchanged(f"user {name} (password works)")
-            return user_id
-        self.api.request(
-            "PATCH",
-            f"/users/{quote(user_id)}",
-            body={"user": {"password": self.config.service_password}},
-        )
-        self._updated(f"password of user {name}")
-        return user_id
-
-    def ensure_roles(self, user_id: str, project_id: str) -> None:
-        """Ensure the user's roles on the service project, and on the system when asked."""
-        user = self.config.service_user
-        self._ensure_assignments(
-            user_id,
-            self.config.service_roles,
-            {"scope.project.id": project_id},
-            f"/projects/{quote(project_id)}/users/{quote(user_id)}/roles/",
-            f"{user} on {self.config.service_project}",
-        )
-        if self.config.system_roles:
-            self._ensure_assignments(
-                user_id,
-                self.config.system_roles,
-                {"scope.system": "all"},
-                f"/system/users/{quote(user_id)}/roles/",
-                f"{user} on the system",
-            )
-
-    def _ensure_assignments(
-        self,
-        user_id: str,
-        roles: Sequence[str],
-        scope: dict[str, str],
-        assign_path: str,
-        label: str,
-    ) -> None:
-        """Ensure the user holds each role on one scope, creating missing roles."""
-        assignments = self.api.list(
-            "/role_assignments",
-            "role_assignments",
-            **{"user.id": user_id, "include_names": "true", **scope},
-        )
-        have = {a.get("role", {}).get("name") for a in assignments}
-        have_ids = {a.get("role", {}).get("id") for a in assignments}
-        missing = [r for r in roles if r not in have]
-        if not missing:
-            self._unchanged(f"roles {', '.join(roles)} of {label}")
-            return
-        for role_name in missing:
-            role, _ = self._find_or_create_unique(
-                "role",
-                "/roles",
-                "role",
-                {"name": role_name},
-                {"name": role_name},
-                f"role {role_name}",
-            )
-            if role["id"] in have_ids:
-                continue
-            self.api.request("PUT", assign_path + quote(role["id"]))
-            self.tally.created.append(f"role {role_name} of {label}")
-            self.log.info("assigned role %s to %s", role_name, label)
-
-    def ensure_service(self) -> str:
-        """Ensure one catalog service of the name and type."""
         cfg = self.config
-        label = f"service {cfg.service_name} ({cfg.service_type})"
-
-        def matching() -> list[dict[str, Any]]:
-            """List the services of this name and type."""
-            services = self.api.list("/services", "services", type=cfg.service_type)
-            return [s for s in services if s.get("name") == cfg.service_name]
-
-        services = matching()
-        if not services:
-            created = self.api.create(
-                "/services",
-                "service",
-                {
-                    "name": cfg.service_name,
-                    "type": cfg.service_type,
-                    "description": cfg.service_description,
-                    "enabled": True,
-                },
-            )
-            self._created("service", created["id"], f"{label} {created['id']}")
-            services = matching() or [created]
-        service = self._settle("service", "service", services, "/services")
-        if cfg.service_description and service.get("description") != cfg.service_description:
-            self.api.request(
-                "PATCH",
-                f"/services/{quote(service['id'])}",
-                body={"service": {"description": cfg.service_description}},
-            )
-            self._updated(f"description of {label}")
-        elif service["id"] not in self.mine.get("service", set()):
-            self._unchanged(label)
-        return str(service["id"])
-
-    def ensure_region(self) -> None:
-        """Ensure the endpoints' region exists."""
-        region = self.config.region
-        try:
-            self.api.request("GET", f"/regions/{quote(region)}")
-            return
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
-        try:
-            self.api.create("/regions", "region", {"id": region})
-        except ApiError as exc:
-            if exc.status != 409:  # created meanwhile by another run
-                raise
-            return
-        self.tally.created.append(f"region {region}")
-        self.log.info("created region %s", region)
-
-    def ensure_endpoints(self, service_id: str) -> None:
-        """Ensure one endpoint per wanted interface in the region, with the wanted URL."""
-        cfg = self.config
-        if not cfg.endpoints:
-            self._unchanged("endpoints (no endpoint URL given)")
-            return
-        existing = self.api.list("/endpoints", "endpoints", service_id=service_id)
-        actions = plan_endpoints(
-            existing, cfg.endpoints, cfg.region, self.mine.get("endpoint", ()), self.seen
-        )
-        if any(a.kind == "create" for a in actions):
-            self.ensure_region()
-        created_any = False
-        for action in actions:
-            label = f"endpoint {action.key} {action.value}"
-            if action.kind == "create":
-                fields = {
-                    "service_id": service_id,
-                    "interface": action.key,
-                    "url": action.value,
-                    "region_id": cfg.region,
-                    "enabled": True,
-                }
-                with self._service_kept(service_id):
-                    endpoint = self.api.create("/endpoints", "endpoint", fields)
-                self._created("endpoint", endpoint["id"], label)
-                created_any = True
-            elif action.kind == "update":
-                assert action.current is not None
-                self.api.request(
-                    "PATCH",
-                    f"/endpoints/{quote(action.current['id'])}",
-                    body={"endpoint": {"url": action.value}},
-                )
-                self._updated(
-                    f"endpoint {action.key} {action.current['id']}: "
-                    f"{action.current.get('url')} -> {action.value}"
-                )
-            else:
-                self._unchanged(label)
-        if created_any:
-            existing = self.api.list("/endpoints", "endpoints", service_id=service_id)
-        self._settle_endpoints(existing)
-
-    def _settle_endpoints(self, existing: list[dict[str, Any]]) -> None:
-        """Remove this run's duplicate endpoints (when another run made the same ones)."""
-        for interface, _ in self.config.endpoints:
-            same = [
-                e
-                for e in existing
-                if e.get("interface") == interface
-                and (e.get("region_id") or e.get("region")) == self.config.region
-            ]
-            if len(same) > 1:
-                self._settle("endpoint", f"endpoint {interface}", same, "/endpoints")
-
-    def ensure_limits(self, service_id: str) -> None:
-        """Ensure the registered limits for the service in the region."""
-        cfg = self.config
-        if not cfg.registered_limits:
-            return
-        existing = self.api.list(
-            "/registered_limits", "registered_limits", service_id=service_id, region_id=cfg.region
-        )
-        actions = plan_limits(
-            existing, cfg.registered_limits, self.mine.get("limit", ()), self.seen
-        )
-        to_create = [a for a in actions if a.kind == "create"]
-        if to_create:
-            try:
-                body = {
-                    "registered_limits": [
-                        {
-                            "service_id": service_id,
-                            "region_id": cfg.region,
-                            "resource_name": a.key,
-                            "default_limit": a.value,
-                        }
-                        for a in to_create
-                    ]
-                }
-                with self._service_kept(service_id):
-                    made = self.api.request("POST", "/registered_limits", body=body)
-            except ApiError as exc:
-                if exc.status != 409:  # created meanwhile by another run: next pass sees them
-                    raise
-                self.conflicts += 1
-            else:
-                for limit in made.get("registered_limits", []):
-                    self._created(
-                        "limit",
-                        limit["id"],
-                        f"registered limit {limit['resource_name']}={limit['default_limit']}",
-                    )
-        for action in actions:
-            if action.kind == "update":
-                assert action.current is not None
-                self.api.request(
-                    "PATCH",
-                    f"/registered_limits/{quote(action.current['id'])}",
-                    body={"registered_limit": {"default_limit": action.value}},
-                )
-                self._updated(
-                    f"registered limit {action.key}: "
-                    f"{action.current.get('default_limit')} -> {action.value}"
-                )
-            elif action.kind == "keep":
-                self._unchanged(f"registered limit {action.key}={action.value}")
-        if to_create:
-            existing = self.api.list(
-                "/registered_limits",
-                "registered_limits",
-                service_id=service_id,
-                region_id=cfg.region,
-            )
-        for name, _ in cfg.registered_limits:
-            same = [limit for limit in existing if limit.get("resource_name") == name]
-            if len(same) > 1:
-                self._settle("limit", f"registered limit {name}", same, "/registered_limits")
-
-
-def password_checker(config: Config, conn: Any, log: logging.Logger) -> Callable[[str], bool]:
-    """Return a check that a user gets a token with SERVICE_PASSWORD (a login, not a write)."""
-    from keystoneauth1 import exceptions as ksa_exceptions
-    from keystoneauth1.identity import v3
-
-    def password_works(user_id: str) -> bool:
-        """Log in as the user; False when Keystone refuses the password."""
         auth = v3.Password(
-            auth_url=identity_url(config.auth_url),
-            user_id=user_id,
-            password=config.service_password,
+            auth_url=hooklib.identity_url(cfg.auth_url),
+            username=cfg.service_user,
+            user_domain_name=cfg.user_domain_name,
+            password=cfg.service_password,
+            **scope,
         )
         try:
-            hooklib.retry(
-                lambda: auth.get_auth_ref(conn.session),
-                is_server_error,
-                config.connect_retries,
-                log,
-                "login check of the service user",
-            )
-        except ksa_exceptions.Unauthorized:
+            return self.wait(auth, what)
+        except exceptions.Unauthorized:
+            return None
+
+    def wait(self, auth: Any, what: str) -> Any:
+        """Log in with an auth plugin, waiting (bounded) for Keystone to answer."""
+        url, session = hooklib.identity_url(self.config.auth_url), self.conn.session
+        call = functools.partial(auth.get_access, session)
+        return hooklib.wait_for_keystone(call, url, self.config.wait_seconds, what, self.log)
+
+    # the quick check
+
+    def registered(self) -> bool:
+        """Tell from the service user's tokens (and the limits) that nothing needs a change."""
+        cfg = self.config
+        access = self.login(
+            "service user login",
+            project_name=cfg.service_project,
+            project_domain_name=cfg.project_domain_name,
+        )
+        self.password_works = True if access else None
+        if access is None or not set(cfg.service_roles) <= set(access.role_names):
             return False
+        service_id = catalog_service(access.service_catalog.catalog, cfg)
+        if service_id is None:
+            return False
+        if cfg.system_roles:
+            system = self.login("service user system login", system_scope="all")
+            if system is None or not set(cfg.system_roles) <= set(system.role_names):
+                return False
+        limits = self.limits(self.conn.identity, service_id)
+        if any(
+            getattr(limits.get(n), "default_limit", None) != v for n, v in cfg.registered_limits
+        ):
+            return False
+        for what in (
+            f"user {cfg.service_user} (password works)",
+            f"roles {', '.join(cfg.service_roles + cfg.system_roles)}",
+            f"service {cfg.service_name} ({cfg.service_type})",
+            *(f"endpoint {interface} {url}" for interface, url in cfg.endpoints),
+            *(f"registered limit {name}={value}" for name, value in cfg.registered_limits),
+        ):
+            self._done("unchanged", what)
         return True
 
-    return password_works
+    # the admin's pass
+
+    def register(self) -> None:
+        """Check every object as the admin and create or fix what differs."""
+        access = self.wait(self.conn.session.auth, "admin login")
+        identity = self.conn.identity
+        project = self.ensure_project(identity, access.project_domain_id)
+        user = self.ensure_user(identity, access.user_domain_id)
+        self.ensure_roles(identity, user, project)
+        service = self.ensure_service(identity)
+        self.ensure_endpoints(identity, service)
+        self.ensure_limits(identity, service)
+
+    def _find_or_create(
+        self, what: str, find: Callable[[], Optional[Any]], create: Callable[[], Any]
+    ) -> tuple[Any, bool]:
+        """Find an object Keystone keeps unique, or create it (re-reading on a conflict)."""
+        from openstack import exceptions
+
+        found = find()
+        if found is not None:
+            return found, False
+        try:
+            made = create()
+        except exceptions.ConflictException:  # made meanwhile by an overlapping run
+            found = find()
+            if found is None:
+                raise
+            return found, False
+        self._done("created", what)
+        return made, True
+
+    def ensure_project(self, identity: Any, domain_id: str) -> Any:
+        """Ensure the service project exists in the admin project's domain."""
+        name = self.config.service_project
+        project, created = self._find_or_create(
+            f"project {name}",
+            lambda: first(identity.projects(name=name, domain_id=domain_id)),
+            lambda: identity.create_project(
+                name=name, domain_id=domain_id, description="Service project", is_enabled=True
+            ),
+        )
+        if not created:
+            self._done("unchanged", f"project {name}")
+        return project
+
+    def ensure_user(self, identity: Any, domain_id: str) -> Any:
+        """Ensure the service user exists and logs in with SERVICE_PASSWORD."""
+        cfg = self.config
+        name = cfg.service_user
+        user, created = self._find_or_create(
+            f"user {name}",
+            lambda: first(identity.users(name=name, domain_id=domain_id)),
+            lambda: identity.create_user(
+                name=name, domain_id=domain_id, password=cfg.service_password, is_enabled=True
+            ),
+        )
+        if created:
+            return user
+        if not user.is_enabled:
+            self.log.warning("user %s is disabled; leaving it so", name)
+        elif self.password_works or self.login("service user password check") is not None:
+            self._done("unchanged", f"user {name} (password works)")
+        else:
+            identity.update_user(user, password=cfg.service_password)
+            self._done("updated", f"password of user {name}")
+        return user
+
+    def ensure_roles(self, identity: Any, user: Any, project: Any) -> None:
+        """Ensure the user's roles on the service project, and on the system when asked."""
+        cfg = self.config
+
+        def assign(roles: Sequence[str], scope: dict[str, Any], where: str, put: Any) -> None:
+            found = identity.role_assignments(user_id=user.id, include_names=True, **scope)
+            have = {a.role["name"] for a in found}
+            for name in roles:
+                if name in have:
+                    continue
+                role, _ = self._find_or_create(
+                    f"role {name}",
+                    lambda name=name: first(identity.roles(name=name)),
+                    lambda name=name: identity.create_role(name=name),
+                )
+                put(role)
+                self._done("created", f"role {name} of {cfg.service_user} on {where}")
+            if set(roles) <= have:
+                self._done(
+                    "unchanged", f"roles {', '.join(roles)} of {cfg.service_user} on {where}"
+                )
+
+        assign(
+            cfg.service_roles,
+            {"scope_project_id": project.id},
+            cfg.service_project,
+            lambda role: identity.assign_project_role_to_user(project, user, role),
+        )
+        if cfg.system_roles:
+            assign(
+                cfg.system_roles,
+                {"scope_system": "all"},
+                "the system",
+                lambda role: identity.assign_system_role_to_user(user, role, "all"),
+            )
+
+    def ensure_service(self, identity: Any) -> Any:
+        """Ensure a catalog service of the name and type, enabled, with the description."""
+        cfg = self.config
+        label = f"service {cfg.service_name} ({cfg.service_type})"
+        services = list(identity.services(type=cfg.service_type, name=cfg.service_name))
+        if not services:
+            service = identity.create_service(
+                name=cfg.service_name,
+                type=cfg.service_type,
+                description=cfg.service_description,
+                is_enabled=True,
+            )
+            self._done("created", f"{label} {service.id}")
+            return service
+        # Overlapping runs may have made twins: use an enabled one, the same one every time.
+        service = min(services, key=lambda s: (not s.is_enabled, s.id))
+        changes: dict[str, Any] = {}
+        if cfg.service_description and service.description != cfg.service_description:
+            changes["description"] = cfg.service_description
+        if not service.is_enabled:
+            changes["is_enabled"] = True
+        if changes:
+            service = identity.update_service(service, **changes)
+            self._done("updated", f"{label}: {', '.join(sorted(changes))}")
+        else:
+            self._done("unchanged", label)
+        return service
+
+    def ensure_endpoints(self, identity: Any, service: Any) -> None:
+        """Ensure an enabled endpoint per wanted interface in the region, with the wanted URL."""
+        cfg = self.config
+        region_checked = False
+        for interface, url in cfg.endpoints:
+            label = f"endpoint {interface}"
+            found = list(
+                identity.endpoints(service_id=service.id, interface=interface, region_id=cfg.region)
+            )
+            if not found:
+                if not region_checked:
+                    self._find_or_create(
+                        f"region {cfg.region}",
+                        lambda: identity.find_region(cfg.region),
+                        lambda: identity.create_region(id=cfg.region),
+                    )
+                    region_checked = True
+                identity.create_endpoint(
+                    service_id=service.id,
+                    interface=interface,
+                    url=url,
+                    region_id=cfg.region,
+                    is_enabled=True,
+                )
+                self._done("created", f"{label} {url}")
+            for endpoint in found:
+                if endpoint.url == url and endpoint.is_enabled:
+                    self._done("unchanged", f"{label} {url}")
+                    continue
+                identity.update_endpoint(endpoint, url=url, is_enabled=True)
+                was = endpoint.url if endpoint.is_enabled else f"{endpoint.url} (disabled)"
+                self._done("updated", f"{label} {endpoint.id}: {was} -> {url}")
+
+    def limits(self, identity: Any, service_id: str) -> dict[str, Any]:
+        """Return the service's registered limits in the region by name, the wanted ones at least.
+
+        Keystone lists at most [DEFAULT] list_limit items: a missing one is looked up by name.
+        """
+        query = {"service_id": service_id, "region_id": self.config.region}
+        wanted = [name for name, _ in self.config.registered_limits]
+        if not wanted:
+            return {}
+        found = {limit.resource_name: limit for limit in identity.registered_limits(**query)}
+        for name in wanted:
+            if name not in found:
+                found[name] = first(identity.registered_limits(resource_name=name, **query))
+        return {name: found[name] for name in wanted if found[name] is not None}
+
+    def ensure_limits(self, identity: Any, service: Any) -> None:
+        """Ensure the registered limits of the service in the region."""
+        cfg = self.config
+        found = self.limits(identity, service.id)
+        for name, value in cfg.registered_limits:
+            limit, label = found.get(name), f"registered limit {name}"
+            if limit is None:
+                identity.create_registered_limit(
+                    service_id=service.id,
+                    region_id=cfg.region,
+                    resource_name=name,
+                    default_limit=value,
+                )
+                self._done("created", f"{label}={value}")
+            elif limit.default_limit != value:
+                identity.update_registered_limit(limit, default_limit=value)
+                self._done("updated", f"{label}: {limit.default_limit} -> {value}")
+            else:
+                self._done("unchanged", f"{label}={value}")
 
 
-def is_server_error(exc: BaseException) -> bool:
-    """Tell whether keystoneauth raised for a 5xx answer."""
-    status = getattr(exc, "http_status", None)
-    return isinstance(status, int) and status in RETRIABLE_STATUS
+def first(items: Iterable[Any]) -> Optional[Any]:
+    """Return the first item of an iterable, or None."""
+    return next(iter(items), None)
 
 
 # -- entry points ---------------------------------------------------------------------------
 
 
 def connect(config: Config) -> Any:
-    """Open an openstacksdk connection whose keystoneauth session retries connection errors.
-
-    The session is built here rather than by openstack.connect() so that the admin login itself,
-    not only the API calls, gets keystoneauth's connect_retries.
-    """
-    import openstack.connection
-    from keystoneauth1 import session as ksa_session
-    from keystoneauth1.identity import v3
-
-    auth = v3.Password(
-        auth_url=identity_url(config.auth_url),
-        username=config.username,
-        password=config.password,
-        user_domain_name=config.user_domain_name,
-        project_name=config.project_name,
-        project_domain_name=config.project_domain_name,
-    )
-    session = ksa_session.Session(
-        auth=auth,
-        verify=config.cacert or True,
-        timeout=API_TIMEOUT,
-        connect_retries=config.connect_retries,
-        collect_timing=True,
-        app_name="glance-keystone-register",
-    )
-    return openstack.connection.Connection(
-        session=session,
-        region_name=config.region_name,
-        interface=config.interface,
-        identity_api_version="3",
-        connect_retries=config.connect_retries,
-        status_code_retries=config.connect_retries,
-        retriable_status_codes=list(RETRIABLE_STATUS),
+    """Open the admin's openstacksdk connection (nothing is sent until it is used)."""
+    login = {
+        "auth_url": config.auth_url,
+        "username": config.username,
+        "password": config.password,
+        "user_domain_name": config.user_domain_name,
+        "project_name": config.project_name,
+        "project_domain_name": config.project_domain_name,
+    }
+    return hooklib.keystone_connection(
+        login, config.region_name, config.interface, config.connect_retries, config.cacert, HOOK
     )
 
 
-def login(config: Config, conn: Any, log: logging.Logger) -> Any:
-    """Log in as the admin and return the token's access info; explain failures in one line."""
-    from keystoneauth1 import exceptions as ksa_exceptions
+def run(config: Config, conn: Any, log: Optional[logging.Logger] = None) -> dict[str, list[str]]:
+    """Register Glance on an open connection; return what changed."""
+    from keystoneauth1 import exceptions as ksa
+    from openstack import exceptions as sdk
 
-    url = identity_url(config.auth_url)
-    session = conn.session
+    log = log or logging.getLogger(HOOK)
+    registration = Registration(config, conn, log)
+    url = hooklib.identity_url(config.auth_url)
     try:
-        return hooklib.retry(
-            lambda: session.auth.get_access(session),
-            is_server_error,
-            config.connect_retries,
-            log,
-            "admin login",
-        )
-    except ksa_exceptions.Unauthorized:
+        if not registration.registered():
+            registration.register()
+    except ksa.Unauthorized:
         raise hooklib.HookError(
             f"Keystone at {url} refused the admin login of user {config.username!r} "
-            f"(domain {config.user_domain_name}, project {config.project_name}): "
-            "wrong password (OS_PASSWORD) or unknown user/project"
+            f"(domain {config.user_domain_name}, project {config.project_name}): wrong password "
+            f"in {config.password_key}, or unknown user or project"
         ) from None
-    except ksa_exceptions.SSLError as exc:
+    except ksa.ConnectionError as exc:
+        lost = f"lost Keystone at {url} after {config.connect_retries} retries (CONNECT_RETRIES)"
+        if isinstance(exc, ksa.SSLError):
+            lost = f"TLS error talking to Keystone at {url} (OS_CACERT?)"
+        raise hooklib.HookError(f"{lost}: {hooklib.connection_reason(exc)}") from None
+    except (ksa.EndpointNotFound, sdk.EndpointNotFound, sdk.ServiceDisabledException):
+        region = f" in region {config.region_name}" if config.region_name else ""
         raise hooklib.HookError(
-            f"TLS error talking to Keystone at {url} (OS_CACERT?): {connection_reason(exc)}"
+            f"the catalog of Keystone at {url} has no {config.interface} identity endpoint"
+            f"{region}: set keystone.region (OS_REGION_NAME) to the region of Keystone's own "
+            "endpoints"
         ) from None
-    except ksa_exceptions.ConnectionError as exc:
-        raise hooklib.HookError(
-            f"Keystone at {url} did not answer after {config.connect_retries} retries: "
-            f"{connection_reason(exc)}"
-        ) from None
-    except ksa_exceptions.HttpError as exc:
-        raise hooklib.HookError(
-            f"Keystone at {url} answered {exc.http_status} to the admin login: {exc.message}"
-        ) from None
-
-
-def run(config: Config, conn: Any, log: Optional[logging.Logger] = None) -> Tally:
-    """Register Glance on an open connection until a pass changes nothing; return the tally."""
-    log = log or logging.getLogger(HOOK)
-    access = login(config, conn, log)
-    api = Identity(conn, config)
-    registration = Registration(
-        config,
-        api,
-        log,
-        (access.user_domain_id, access.project_domain_id),
-        password_checker(config, conn, log),
-    )
-    return converge(registration, log)
-
-
-def converge(
-    registration: Registration,
-    log: logging.Logger,
-    passes: int = MAX_PASSES,
-    sleep: Callable[[float], None] = time.sleep,
-) -> Tally:
-    """Run passes until one changes nothing; return the tally."""
-    from keystoneauth1 import exceptions as ksa_exceptions
-
-    config, api = registration.config, registration.api
-    start = api.writes
-    try:
-        for _ in range(passes):
-            writes, conflicts = api.writes, registration.conflicts
-            try:
-                registration.converge()
-            except (ApiError, Changed) as exc:
-                if isinstance(exc, ApiError) and exc.status not in (404, 409):
-                    raise
-                # Something changed under this run (another run deleted or made it): look again.
-                log.info("Keystone changed during this pass (%s); checking again", exc)
-                registration.conflicts += 1
-                registration.first_pass = False
-            if api.writes == writes and registration.conflicts == conflicts:
-                registration.tally.writes = api.writes - start
-                return registration.tally
-            if registration.conflicts != conflicts:
-                sleep(random.uniform(0.2, 1.5))  # let the other run finish its pass
-    except ApiError as exc:
-        if exc.status in (401, 403):
+    except sdk.HttpException as exc:
+        if exc.status_code in (401, 403):
             raise hooklib.HookError(
-                f"Keystone refused {exc} for admin user {config.username!r}: it needs the "
-                "admin role"
+                f"Keystone refused {exc.url or 'a request'} for admin user {config.username!r}: "
+                "it needs the admin role"
             ) from None
-        raise hooklib.HookError(f"Keystone answered {exc}") from None
-    except ksa_exceptions.EndpointNotFound:
-        raise hooklib.HookError(
-            f"Keystone's catalog has no {config.interface} identity endpoint"
-            + (f" in region {config.region_name}" if config.region_name else "")
-            + ": check OS_INTERFACE and OS_REGION_NAME"
-        ) from None
-    except ksa_exceptions.ConnectionError as exc:
-        raise hooklib.HookError(
-            f"lost Keystone after {config.connect_retries} retries: {connection_reason(exc)}"
-        ) from None
-    raise hooklib.HookError(
-        f"registration did not settle after {passes} passes (another run keeps changing it)"
-    )
+        raise hooklib.HookError(f"Keystone answered {hooklib.one_line(str(exc))}") from None
+    return registration.done
 
 
 def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, str]] = None) -> int:
@@ -935,19 +531,18 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
         config = Config.from_env(environ)
         started = time.monotonic()
         conn = connect(config)
+        requests = hooklib.RequestLog(conn.session)
         try:
-            tally = run(config, conn, log)
-            calls = len(conn.session.get_timings())
+            done = run(config, conn, log)
         finally:
             conn.close()
+        calls, writes = requests.counts()
         log.info(
-            "summary: writes=%d created=%d updated=%d deleted=%d unchanged=%d api_calls=%d "
-            "seconds=%.1f",
-            tally.writes,
-            len(tally.created),
-            len(tally.updated),
-            len(tally.deleted),
-            tally.unchanged,
+            "summary: writes=%d created=%d updated=%d unchanged=%d api_calls=%d seconds=%.1f",
+            writes,
+            len(done["created"]),
+            len(done["updated"]),
+            len(done["unchanged"]),
             calls,
             time.monotonic() - started,
         )

@@ -1,37 +1,87 @@
 """Check a Glance release for `helm test`: every API Service answers /healthcheck, and the
-Keystone catalog lists the image service at the expected URLs. Exit 0 when every check
-passes, 1 otherwise. Runs on Python 3.9 with openstacksdk, keystoneauth1 and the standard
-library (the catalog check imports them only when it runs).
+Keystone catalog lists the image service at the expected URLs.
 
 Environment:
-CHECKS             JSON list of {service, url, cacert, skip}: GET url must answer 200
-CATALOG            JSON {interface: url}; empty: no catalog check
-SERVICE_TYPE       service type to look up in the catalog
-OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME,
-OS_PROJECT_DOMAIN_NAME, OS_REGION_NAME   admin login for the catalog check
-RETRIES            retries, with backoff, of each request
+  CHECKS             JSON list of {service, url, cacert, skip}: GET url must answer 200
+                     (required)
+  CATALOG            JSON {interface: url}; empty: no catalog check
+  SERVICE_TYPE       service type to look up in the catalog (default image)
+  OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME,
+  OS_PROJECT_DOMAIN_NAME, OS_REGION_NAME   admin login for the catalog check
+  RETRIES            retries, with backoff, of each request (default 5)
+
+Prints one line per check; exit 0 when every check passes, 1 otherwise, 2 on bad configuration.
+Runs on Python 3.9 with openstacksdk, keystoneauth1 and the standard library (the catalog
+check imports them only when it runs).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import os
 import ssl
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
+from typing import Any, Optional
 
-RETRIES = int(os.environ.get("RETRIES", "5"))
+import hooklib
+
+HOOK = "release_check"
 
 
-def healthcheck(url: str, cacert: str) -> str:
-    """'' when url answers 200, else what went wrong the last time."""
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Settings read from the environment."""
+
+    checks: tuple[dict[str, Any], ...]
+    catalog: tuple[tuple[str, str], ...] = ()
+    service_type: str = "image"
+    auth_url: str = ""
+    username: str = ""
+    password: str = ""
+    project_name: str = ""
+    user_domain_name: str = "Default"
+    project_domain_name: str = "Default"
+    region: str = "RegionOne"
+    retries: int = 5
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Config:
+        """Read and check the settings; raise ConfigError naming the variable at fault."""
+        env = hooklib.Env(environ)
+        try:
+            checks = json.loads(env.text("CHECKS", required=True))
+            catalog = json.loads(env.text("CATALOG", "{}"))
+        except ValueError as exc:
+            raise hooklib.ConfigError(f"CHECKS or CATALOG is not valid JSON: {exc}") from None
+        needed = bool(catalog)
+        return cls(
+            checks=tuple(checks),
+            catalog=tuple(sorted(catalog.items())),
+            service_type=env.text("SERVICE_TYPE", "image"),
+            auth_url=env.url("OS_AUTH_URL", required=needed),
+            username=env.text("OS_USERNAME", required=needed),
+            password=env.secret("OS_PASSWORD", required=needed),
+            project_name=env.text("OS_PROJECT_NAME", required=needed),
+            user_domain_name=env.text("OS_USER_DOMAIN_NAME", "Default"),
+            project_domain_name=env.text("OS_PROJECT_DOMAIN_NAME", "Default"),
+            region=env.text("OS_REGION_NAME", "RegionOne"),
+            retries=env.integer("RETRIES", 5, maximum=100),
+        )
+
+
+def healthcheck(url: str, cacert: str, retries: int) -> str:
+    """Return '' when url answers 200, else what went wrong the last time."""
     context = ssl.create_default_context()
     if cacert:
         context.load_verify_locations(cafile=cacert)
     problem = ""
-    for attempt in range(RETRIES + 1):
+    for attempt in range(retries + 1):
         if attempt:
             time.sleep(min(2**attempt, 30))
         try:
@@ -44,78 +94,86 @@ def healthcheck(url: str, cacert: str) -> str:
     return problem
 
 
-def catalog_problems(expected: dict) -> list:
-    """What differs between the image endpoints of the region and the expected URLs."""
-    import openstack.connection
-    from keystoneauth1 import session
-    from keystoneauth1.identity import v3
-
-    env = os.environ
-    auth_url = env["OS_AUTH_URL"].rstrip("/")
-    if not auth_url.endswith("/v3"):
-        auth_url += "/v3"
-    auth = v3.Password(
-        auth_url=auth_url,
-        username=env["OS_USERNAME"],
-        password=env["OS_PASSWORD"],
-        user_domain_name=env["OS_USER_DOMAIN_NAME"],
-        project_name=env["OS_PROJECT_NAME"],
-        project_domain_name=env["OS_PROJECT_DOMAIN_NAME"],
+def connect(config: Config) -> Any:
+    """Open the admin's openstacksdk connection."""
+    login = {
+        "auth_url": config.auth_url,
+        "username": config.username,
+        "password": config.password,
+        "user_domain_name": config.user_domain_name,
+        "project_name": config.project_name,
+        "project_domain_name": config.project_domain_name,
+    }
+    return hooklib.keystone_connection(
+        login, config.region, "internal", config.retries, app="glance-release-check"
     )
-    sess = session.Session(auth=auth, timeout=30, connect_retries=RETRIES)
-    conn = openstack.connection.Connection(
-        session=sess,
-        region_name=env["OS_REGION_NAME"],
-        interface="internal",
-        identity_api_version="3",
-    )
-    retries = {"connect_retries": RETRIES, "status_code_retries": RETRIES}
 
-    def get(path: str, key: str, **params: str) -> list:
-        return conn.identity.get(path, params=params, **retries).json()[key]
 
-    service_type, region = env["SERVICE_TYPE"], env["OS_REGION_NAME"]
-    ids = [s["id"] for s in get("/services", "services", type=service_type)]
-    if not ids:
-        return [f"no service of type {service_type} in the catalog"]
-    endpoints = [
-        e
-        for service_id in ids
-        for e in get("/endpoints", "endpoints", service_id=service_id)
-        if e.get("enabled", True) and (e.get("region_id") or e.get("region")) == region
-    ]
+def catalog_problems(config: Config, conn: Any) -> list[str]:
+    """Return what differs between the region's image endpoints and the expected URLs."""
+    identity = conn.identity
+    services = list(identity.services(type=config.service_type))
+    if not services:
+        return [f"no service of type {config.service_type} in the catalog"]
     problems = []
-    for interface, url in sorted(expected.items()):
-        found = sorted({e["url"] for e in endpoints if e["interface"] == interface})
+    for interface, url in config.catalog:
+        found = sorted(
+            {
+                e.url
+                for s in services
+                for e in identity.endpoints(
+                    service_id=s.id, interface=interface, region_id=config.region
+                )
+                if e.is_enabled
+            }
+        )
         if found != [url]:
             problems.append(
-                f"{interface} endpoint in {region}: want {url}, catalog has {found or 'none'}"
+                f"{interface} endpoint in {config.region}: want {url}, "
+                f"catalog has {found or 'none'}"
             )
     return problems
 
 
-def main() -> int:
-    """Run every check and print one line per result."""
+def run(config: Config, conn: Optional[Any]) -> int:
+    """Run every check, print one line per result; return the number that failed."""
     failed = 0
-    for check in json.loads(os.environ["CHECKS"]):
+    for check in config.checks:
         if check.get("skip"):
             print(f"skip {check['service']}: {check['skip']}", flush=True)
             continue
-        problem = healthcheck(check["url"], check.get("cacert", ""))
+        problem = healthcheck(check["url"], check.get("cacert", ""), config.retries)
         failed += bool(problem)
         print(f"{'FAIL' if problem else 'ok  '} {check['url']} {problem}".rstrip(), flush=True)
-    expected = json.loads(os.environ.get("CATALOG") or "{}")
-    if expected:
+    if conn is not None:
         try:
-            problems = catalog_problems(expected)
-        except Exception as exc:  # one line, whatever openstacksdk raises
-            problems = [f"catalog check failed: {type(exc).__name__}: {exc}"]
+            problems = catalog_problems(config, conn)
+        except Exception as exc:  # noqa: BLE001 - one line, whatever openstacksdk raises
+            problems = [f"catalog check failed: {type(exc).__name__}: {hooklib.one_line(str(exc))}"]
         for problem in problems:
             print(f"FAIL {problem}", flush=True)
         failed += len(problems)
         if not problems:
-            print(f"ok   catalog lists {os.environ['SERVICE_TYPE']} at {expected}", flush=True)
-    return 1 if failed else 0
+            print(f"ok   catalog lists {config.service_type} at {dict(config.catalog)}", flush=True)
+    return failed
+
+
+def main(environ: Optional[Mapping[str, str]] = None) -> int:
+    """Run the checks as the test pod does; return the exit code."""
+    environ = os.environ if environ is None else environ
+
+    def body(log: logging.Logger) -> int:
+        """Read the settings, check, exit 1 when anything failed."""
+        config = Config.from_env(environ)
+        conn = connect(config) if config.catalog else None
+        try:
+            failed = run(config, conn)
+        finally:
+            if conn is not None:
+                conn.close()
+        return hooklib.EXIT_FAILURE if failed else hooklib.EXIT_OK
+
+    return hooklib.run_main(HOOK, body, lambda: (environ.get("OS_PASSWORD", ""),))
 
 
 if __name__ == "__main__":

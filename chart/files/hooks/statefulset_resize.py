@@ -1,0 +1,294 @@
+"""Prepare the API StatefulSets for a change of their volume claim templates.
+
+Kubernetes refuses any change of a StatefulSet's volumeClaimTemplates, so an upgrade that
+resizes storage would fail half-applied. Before the upgrade (and a rollback) this hook compares
+each running StatefulSet with the claims the new release wants: a larger size expands the
+existing claims in place (the StorageClass must allow expansion); any change of the templates
+then deletes the StatefulSet object without deleting its pods (orphan), so the upgrade creates
+it again with the new templates and adopts the same pods and claims. A smaller size (a
+rollback of a larger one) changes the template only: claims keep their size. Another
+StorageClass, or a new claim template while pods run, is refused before anything changes,
+with the procedure. A StatefulSet that does not exist yet, or already matches, is left alone.
+
+Environment:
+  STATEFULSETS     JSON list of {name, api, replicas, claims: {template: {size,
+                   storageClass, value}}}: the StatefulSets of the release, their replicas and
+                   the claims they should have; `value` names the chart value that sets the
+                   size. Claims of ordinals from `replicas` on belong to no pod and are left
+  NAMESPACE        namespace of the release (required)
+  KUBE_API         API server URL (default: the in-cluster one)
+  KUBE_TOKEN_FILE  bearer token (default: the pod's service account token)
+  KUBE_CA_FILE     CA of the API server (default: the pod's service account CA)
+  WAIT_SECONDS     how long to wait for a deleted StatefulSet to be gone (default 60)
+
+Exit codes: 0 done or nothing to do, 1 failure, 2 bad configuration. Python 3.9, standard
+library only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import re
+import ssl
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Optional
+
+import hooklib
+
+HOOK = "statefulset_resize"
+ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+SUFFIXES = {
+    "": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
+    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
+}  # fmt: skip
+QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E)?$")
+
+
+def quantity_bytes(text: str) -> Decimal:
+    """The number of bytes of a Kubernetes quantity such as 10G, 1.5Gi or 500M."""
+    match = QUANTITY.match(text.strip())
+    if not match:
+        raise ValueError(f"not a quantity: {text!r}")
+    unit = match.group(2) or ""
+    return Decimal(match.group(1)) * SUFFIXES["k" if unit == "K" else unit]
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """A volume claim template the release wants."""
+
+    size: str
+    storage_class: str
+    value: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Wanted:
+    """A StatefulSet of the release and its claim templates."""
+
+    name: str
+    api: str
+    replicas: int
+    claims: Mapping[str, Claim]
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Settings read from the environment."""
+
+    namespace: str
+    statefulsets: tuple[Wanted, ...]
+    api: str
+    token_file: str
+    ca_file: str
+    wait_seconds: int = 60
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Config:
+        """Read and check the settings; raise ConfigError naming the variable at fault."""
+        env = hooklib.Env(environ)
+        try:
+            items = json.loads(env.text("STATEFULSETS", "[]"))
+            wanted = tuple(
+                Wanted(
+                    name=item["name"],
+                    api=item["api"],
+                    replicas=int(item["replicas"]),
+                    claims={
+                        template: Claim(
+                            size=str(claim["size"]),
+                            storage_class=claim.get("storageClass") or "",
+                            value=claim["value"],
+                        )
+                        for template, claim in item["claims"].items()
+                    },
+                )
+                for item in items
+            )
+            for item in wanted:
+                for claim in item.claims.values():
+                    quantity_bytes(claim.size)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise hooklib.ConfigError(
+                f"STATEFULSETS is not a list of StatefulSets: {exc}"
+            ) from None
+        host, port = environ.get("KUBERNETES_SERVICE_HOST"), environ.get("KUBERNETES_SERVICE_PORT")
+        default_api = f"https://{host}:{port}" if host and port else None
+        api = env.url("KUBE_API", default=default_api, required=True)
+        return cls(
+            namespace=env.text("NAMESPACE", required=True),
+            statefulsets=wanted,
+            api=api.rstrip("/"),
+            token_file=env.text("KUBE_TOKEN_FILE", f"{ACCOUNT}/token"),
+            ca_file=env.text("KUBE_CA_FILE", f"{ACCOUNT}/ca.crt"),
+            wait_seconds=env.integer("WAIT_SECONDS", 60, maximum=3600),
+        )
+
+
+class Kubernetes:
+    """The few API calls the hook makes, with the pod's service account."""
+
+    def __init__(self, config: Config) -> None:
+        """Read the token and trust the CA."""
+        try:
+            with open(config.token_file) as token:
+                self._token = token.read().strip()
+        except OSError as exc:
+            raise hooklib.ConfigError(
+                f"KUBE_TOKEN_FILE: cannot read {config.token_file}: {exc}"
+            ) from None
+        self._base = config.api
+        self._context = ssl.create_default_context(cafile=config.ca_file)
+
+    def call(
+        self, method: str, path: str, body: Optional[Any] = None, content_type: str = ""
+    ) -> Optional[dict[str, Any]]:
+        """One request; None for 404, the JSON answer otherwise; HookError for other errors."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self._base + path, data=data, method=method)
+        request.add_header("Authorization", f"Bearer {self._token}")
+        request.add_header("Accept", "application/json")
+        if data is not None:
+            request.add_header("Content-Type", content_type or "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30, context=self._context) as answer:
+                return json.loads(answer.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            if exc.code == 404:
+                return None
+            try:
+                message = json.loads(exc.read()).get("message", "")
+            except ValueError:
+                message = exc.reason
+            raise hooklib.HookError(f"{method} {path}: {exc.code} {message}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise hooklib.HookError(f"cannot reach the API server {self._base}: {reason}") from None
+
+
+def template_claims(statefulset: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """The claim templates of a live StatefulSet: name -> (size, storage class)."""
+    out = {}
+    for template in statefulset.get("spec", {}).get("volumeClaimTemplates") or []:
+        spec = template.get("spec", {})
+        size = spec.get("resources", {}).get("requests", {}).get("storage", "0")
+        out[template["metadata"]["name"]] = (size, spec.get("storageClassName") or "")
+    return out
+
+
+def plan(wanted: Wanted, live: Mapping[str, tuple[str, str]]) -> tuple[dict[str, str], bool]:
+    """The claims to expand (template -> new size) and whether the templates differ at all.
+
+    A smaller size changes only the template: the claims keep their size (a volume cannot
+    shrink), and only claims made later get the smaller one. Raises HookError for a change the
+    running pods cannot take: another StorageClass, or a new claim template (Kubernetes cannot
+    add a volume to a running pod, and the StatefulSet controller would stall trying).
+    """
+    grow: dict[str, str] = {}
+    for template, claim in wanted.claims.items():
+        if template not in live:
+            if wanted.replicas > 0:
+                raise hooklib.HookError(
+                    f"{wanted.name}: {claim.value} adds the volume {template} to pods that are "
+                    "running, which Kubernetes cannot do. Upgrade with the API's replicas at 0 "
+                    "first (its pods stop), then upgrade again with the replicas wanted"
+                )
+            continue
+        size, storage_class = live[template]
+        if claim.storage_class and claim.storage_class != storage_class:
+            raise hooklib.HookError(
+                f"{wanted.name}: the claims {template}-{wanted.name}-N use StorageClass "
+                f"{storage_class or '(the default)'!r}; a volume cannot move to "
+                f"{claim.storage_class!r} in place. Keep the old storageClass, or move the "
+                f"images: back them up, uninstall, delete the claims, install again"
+            )
+        if quantity_bytes(claim.size) > quantity_bytes(size):
+            grow[template] = claim.size
+    differs = set(live) != set(wanted.claims) or any(
+        quantity_bytes(claim.size) != quantity_bytes(live[t][0])
+        for t, claim in wanted.claims.items()
+        if t in live
+    )
+    return grow, differs
+
+
+def claims_of(kube: Kubernetes, namespace: str, template: str, wanted: Wanted) -> list[str]:
+    """The existing claims of one template that the StatefulSet's pods use."""
+    answer = kube.call("GET", f"/api/v1/namespaces/{namespace}/persistentvolumeclaims") or {}
+    names = {f"{template}-{wanted.name}-{ordinal}" for ordinal in range(wanted.replicas)}
+    return sorted(
+        item["metadata"]["name"]
+        for item in answer.get("items", [])
+        if item["metadata"]["name"] in names
+    )
+
+
+def run(config: Config, kube: Kubernetes, log: Optional[logging.Logger] = None) -> list[str]:
+    """Expand claims and orphan StatefulSets where the templates change; return what changed."""
+    log = log or logging.getLogger(HOOK)
+    ns = config.namespace
+    changed = []
+    for wanted in config.statefulsets:
+        path = f"/apis/apps/v1/namespaces/{ns}/statefulsets/{wanted.name}"
+        live = kube.call("GET", path)
+        if live is None:
+            log.info("unchanged: %s does not exist yet", wanted.name)
+            continue
+        grow, differs = plan(wanted, template_claims(live))
+        if not differs:
+            log.info("unchanged: %s has the wanted volume claim templates", wanted.name)
+            continue
+        for template, size in sorted(grow.items()):
+            for claim in claims_of(kube, ns, template, wanted):
+                kube.call(
+                    "PATCH",
+                    f"/api/v1/namespaces/{ns}/persistentvolumeclaims/{claim}",
+                    {"spec": {"resources": {"requests": {"storage": size}}}},
+                    "application/merge-patch+json",
+                )
+                log.info("expanded claim %s to %s", claim, size)
+                changed.append(f"claim {claim}")
+        kube.call("DELETE", path, {"propagationPolicy": "Orphan"})
+        log.info(
+            "deleted %s, keeping its pods and claims, for the upgrade to recreate", wanted.name
+        )
+        wait_gone(kube, path, wanted.name, config.wait_seconds)
+        changed.append(f"statefulset {wanted.name}")
+    return changed
+
+
+def wait_gone(kube: Kubernetes, path: str, name: str, seconds: int) -> None:
+    """Wait until an orphaned StatefulSet is gone (its finalizers done)."""
+    deadline = time.monotonic() + seconds
+    while kube.call("GET", path) is not None:
+        if time.monotonic() > deadline:
+            raise hooklib.HookError(f"{name} was still there {seconds} s after its deletion")
+        time.sleep(0.5)
+
+
+def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, str]] = None) -> int:
+    """Run the hook as a Job does; return the exit code."""
+    del argv  # no arguments: everything comes from the environment
+    environ = os.environ if environ is None else environ
+
+    def body(log: logging.Logger) -> int:
+        """Read the settings, compare, change what must change."""
+        config = Config.from_env(environ)
+        changed = run(config, Kubernetes(config), log)
+        log.info("done: changed %s", ", ".join(changed) or "nothing")
+        return hooklib.EXIT_OK
+
+    return hooklib.run_main(HOOK, body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
