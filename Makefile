@@ -17,15 +17,15 @@ export HELM_CACHE_HOME := $(CURDIR)/.helm/cache
 export HELM_CONFIG_HOME := $(CURDIR)/.helm/config
 export HELM_DATA_HOME := $(CURDIR)/.helm/data
 
-.PHONY: chart tools venv py39 helm-tools argocheck go-test package services e2e e2e-deps generate lint preview test check-generated \
-	unit unittest lint-python lint-examples bench clean
+.PHONY: chart tools venv py39 helm-tools argocheck kcheck fuzz go-test package services e2e e2e-deps generate lint preview test check-generated \
+	unit unittest lint-python lint-examples bench golden fast help clean k8s-tools k8s
 
 ## chart: install what is missing, generate chart/, lint it, render the default preview
 chart: tools generate lint preview
 
 ## tools: pinned helm 4, helm 3, helm-unittest and argocheck in bin/, the Python venv, and
 ## the Python 3.9 venv with what the hook images carry (openstacksdk 1.0, PyMySQL 1.0)
-tools: helm-tools argocheck venv py39
+tools: helm-tools argocheck kcheck k8s-tools venv py39
 
 helm-tools:
 	@tools/build.sh
@@ -33,6 +33,16 @@ helm-tools:
 # Argo CD's own hook classification (gitops-engine), run on rendered objects by the tests.
 argocheck:
 	@tools/argocheck/build.sh
+
+# The API server's own create validation and the restricted Pod Security Standard
+# (k8s.io/kubernetes, k8s.io/pod-security-admission), run on rendered objects by tests/fuzz.
+kcheck:
+	@tools/kcheck/build.sh
+
+# The Kubernetes control plane of tests/kubernetes (etcd, kube-apiserver, controller-manager,
+# scheduler, kubectl, KWOK) and Argo CD's sync engine; about 10 minutes cold on 2 cores.
+k8s-tools:
+	@tools/k8s/build.sh
 
 venv: $(VENV)/.installed
 
@@ -74,11 +84,11 @@ check-generated: venv
 	@$(CHARTGEN) build --check
 
 lint-python: venv
-	@$(VENV)/bin/ruff check chartgen hooks tests benchmarks
-	@$(VENV)/bin/ruff format --check chartgen hooks tests benchmarks
+	@$(VENV)/bin/ruff check chartgen hooks pod tests benchmarks
+	@$(VENV)/bin/ruff format --check chartgen hooks pod tests benchmarks
 
 # Every pytest suite at once, the end-to-end one included, for a single summary.
-unit: venv helm-tools argocheck services e2e-deps
+unit: venv helm-tools argocheck kcheck k8s-tools services e2e-deps
 	@$(PY) -m pytest -q tests
 
 # helm-unittest renders with the Helm engine it is built with, whichever helm starts it, so
@@ -88,6 +98,13 @@ unittest: helm-tools
 
 go-test:
 	@cd tools/argocheck && go test ./...
+	@cd tools/kcheck && go test ./...
+
+## fuzz: thousands of generated and mutated values files through both Helms and kcheck
+## (FUZZ_EXAMPLES generated documents, FUZZ_MUTATIONS mutations, FUZZ_SEED; default 2000 each)
+fuzz: helm-tools kcheck venv
+	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} FUZZ_MUTATIONS=$${FUZZ_MUTATIONS:-2000} \
+		$(PY) -m pytest -q -p no:cacheprovider tests/fuzz
 
 ## package: dist/glance-<version>.tgz and dist/index.yaml, reproducibly (CHART_URL= optional)
 package: helm-tools lint
@@ -105,10 +122,33 @@ $(VENV)/.mod_wsgi: $(VENV)/.installed | services
 e2e: tools services e2e-deps
 	@$(PY) -m pytest -q tests/e2e
 
-## bench: print the chart's and the hooks' figures
-bench: tools services
+## k8s: the chart on a real Kubernetes control plane alone (install, upgrade, rollback,
+## uninstall with both Helms, helm test, an Argo CD sync); `make test` includes it
+k8s: helm-tools k8s-tools venv
+	@$(PY) -m pytest -q tests/kubernetes
+
+## bench: print the chart's, the hooks' and the API's serving figures (the last as root)
+bench: tools services e2e-deps
 	@$(PY) benchmarks/bench_chart.py
 	@$(PY) benchmarks/bench_hooks.py
+	@$(PY) benchmarks/bench_serving.py
+
+## fast: the suites that need neither root nor services: generator, renders under both Helms,
+## pod programs, golden renders, helm-unittest (about a minute warm)
+fast: venv helm-tools argocheck
+	@$(PY) -m pytest -q tests/chartgen tests/chart tests/pod tests/test_golden.py \
+		tests/test_self_contained.py --deselect tests/chart/test_httpd.py
+	@$(HELM) unittest chart
+
+## golden: rewrite the golden renders of tests/golden after an intended change of the output
+golden: helm-tools
+	@for case in tests/golden/*/; do \
+		$(HELM) template glance chart --namespace openstack -f $$case/values.yaml > $$case/manifest.yaml; \
+		echo "wrote $${case}manifest.yaml"; done
+
+## help: list the targets and what they do
+help:
+	@awk '/^## [a-z0-9-]+:/ { sub(/^## /, ""); print; next } /^## / { sub(/^## /, "    "); print }' $(MAKEFILE_LIST)
 
 clean:
 	rm -rf build dist .pytest_cache .ruff_cache

@@ -1,0 +1,123 @@
+"""Runs the chart's one hook that acts on Kubernetes itself, for real, on the test cluster.
+
+KWOK executes nothing, so a hook Job would only be marked complete. The StatefulSet resize
+hook (chart/files/hooks/statefulset_resize.py) changes the cluster: its pods are left running
+by the KWOK stages, and this runner executes the program of each one with the pod's
+environment, the token of the pod's ServiceAccount (so the chart's Role is what it may do) and
+the cluster's CA, then ends the pod with the program's exit code, as a kubelet would.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT
+from tests.kubernetes.cluster import Cluster
+from tests.services import HOST
+
+HOOKS = ROOT / "chart" / "files" / "hooks"
+COMPONENT = "statefulset-resize"
+# The hook images' Python 3.9 when `make py39` made it, else this one.
+PY39 = ROOT / ".venv-py39" / "bin" / "python"
+# Every run: (namespace/pod, exit code, output), for the tests to quote.
+RUNS: list[tuple[str, int, str]] = []
+
+
+class ResizeRunner:
+    """Background thread that plays the kubelet for the resize hook's pods."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        """Nothing runs until start()."""
+        self.cluster = cluster
+        self._done: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="resize-hook", daemon=True)
+        self._tmp = Path(tempfile.mkdtemp(prefix="resize-hook-", dir=cluster.workdir))
+
+    def start(self) -> None:
+        """Start watching for the hook's pods."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the background thread."""
+        self._stop.set()
+        self._thread.join(30)
+
+    def _loop(self) -> None:
+        """Every 0.2 s, run each new running pod of the hook."""
+        path = f"/api/v1/pods?labelSelector=app.kubernetes.io/component%3D{COMPONENT}"
+        while not self._stop.wait(0.2):
+            try:
+                pods = self.cluster.get(path)["items"]
+            except Exception:  # the cluster is stopping
+                continue
+            for pod in pods:
+                uid = pod["metadata"]["uid"]
+                if uid in self._done or (pod.get("status") or {}).get("phase") != "Running":
+                    continue
+                self._done.add(uid)
+                self._run(pod)
+
+    def _run(self, pod: dict[str, Any]) -> None:
+        """Run the pod's program and set its phase from the exit code."""
+        meta, spec = pod["metadata"], pod["spec"]
+        namespace, name = meta["namespace"], meta["name"]
+        container = spec["containers"][0]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(HOOKS)}
+        for item in container.get("env") or []:
+            if "value" in item:
+                env[item["name"]] = item["value"]
+            elif item.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == (
+                "metadata.namespace"
+            ):
+                env[item["name"]] = namespace
+        token = self.cluster.request(
+            "POST",
+            f"/api/v1/namespaces/{namespace}/serviceaccounts/{spec['serviceAccountName']}/token",
+            {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}},
+        )["status"]["token"]
+        token_file = self._tmp / f"{meta['uid']}.token"
+        token_file.write_text(token)
+        env.update(
+            KUBE_API=f"https://{HOST}:{self.cluster.port}",
+            KUBE_TOKEN_FILE=str(token_file),
+            KUBE_CA_FILE=str(self.cluster.pki / "ca.crt"),
+        )
+        script = HOOKS / Path(container["command"][-1]).name
+        python = str(PY39) if PY39.is_file() else "python3"
+        try:
+            result = subprocess.run(
+                [python, str(script)], env=env, capture_output=True, text=True, timeout=120
+            )
+            code, output = result.returncode, (result.stdout + result.stderr).strip()
+        except subprocess.TimeoutExpired:
+            code, output = 124, "timed out after 120 s"
+        RUNS.append((f"{namespace}/{name}", code, output))
+        state = {"exitCode": code, "reason": "Completed" if code == 0 else "Error"}
+        if output:
+            state["message"] = output.splitlines()[-1][:1000]
+        self.cluster.request(
+            "PATCH",
+            f"/api/v1/namespaces/{namespace}/pods/{name}/status",
+            {
+                "status": {
+                    "phase": "Succeeded" if code == 0 else "Failed",
+                    "containerStatuses": [
+                        {
+                            "name": container["name"],
+                            "image": container["image"],
+                            "imageID": "",
+                            "ready": False,
+                            "restartCount": 0,
+                            "state": {"terminated": state},
+                        }
+                    ],
+                }
+            },
+            content_type="application/merge-patch+json",
+        )

@@ -1,0 +1,105 @@
+"""Install, test and uninstall the defaults and every example for real, with Helm 4 and 3.
+
+Each case gets its own namespace enforcing Pod Security "restricted", the Secrets and volumes
+its values name, then `helm install --wait`: the hook Jobs run to completion (KWOK completes
+their pods), every API pod becomes Ready, and the objects on the server are those of
+`helm template`. `helm test` runs its pod to completion and removes it; a Job made from each
+CronJob completes; no pod is refused. `helm uninstall` leaves exactly what the README says it
+keeps.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.chart.cases import EXAMPLES
+from tests.conftest import CHART, HELMS
+from tests.kubernetes.cluster import Cluster
+from tests.kubernetes.release import (
+    RELEASE,
+    TIMINGS,
+    claim_phases,
+    claims,
+    helm_name,
+    helm_wait,
+    leftovers,
+    mismatches,
+    pod_security_refusals,
+    prepare,
+    referenced_secrets,
+    render,
+    run_helm,
+    workload_state,
+)
+
+CASES = [("defaults", None)] + [(f.stem, f) for f in EXAMPLES]
+
+
+def expected_leftovers(objects: list[dict[str, Any]]) -> list[str]:
+    """What the README says uninstall keeps: the per-replica volume claims and the hook objects
+    Helm does not delete (the scripts ConfigMap; finished Jobs only with preserveJobs, which no
+    case sets), besides the Secrets the user created."""
+    kept = [f"PersistentVolumeClaim/{claim}" for claim, *_ in claims(objects)]
+    kept.append(f"ConfigMap/{RELEASE}-hook-scripts")
+    kept += [f"Secret/{name}" for name in referenced_secrets(objects)]
+    return sorted(kept)
+
+
+@pytest.mark.parametrize("helm", sorted(HELMS), ids=sorted(HELMS))
+@pytest.mark.parametrize(("case", "file"), CASES, ids=[c[0] for c in CASES])
+def test_install_test_uninstall(cluster: Cluster, helm: str, case: str, file: Path | None) -> None:
+    """The whole life of a release of one values file under one Helm."""
+    binary = HELMS[helm]
+    namespace = f"{helm}-{case}"
+    args = ["-f", str(file)] if file else []
+    objects = render(cluster, binary, namespace, args)
+    prepare(cluster, namespace, objects)
+
+    start = time.monotonic()
+    installed = helm_wait(cluster, binary, "install", namespace, str(CHART), *args)
+    TIMINGS[f"install {helm_name(binary)} {case}"] = time.monotonic() - start
+    assert "PodSecurity" not in installed.stderr, installed.stderr
+    assert mismatches(cluster, namespace, objects) == []
+    sts = [o for o in objects if o["kind"] == "StatefulSet"]
+    want = {o["metadata"]["name"]: (o["spec"]["replicas"],) * 3 for o in sts}
+    assert workload_state(cluster, namespace) == want
+    assert claim_phases(cluster, namespace) == {claim: "Bound" for claim, *_ in claims(objects)}
+    # Hook Jobs that succeeded were deleted as their policy says.
+    jobs = cluster.kubectl("get", "jobs", "-n", namespace, "-o", "name").stdout.split()
+    assert jobs == []
+
+    tested = run_helm(cluster, binary, "test", RELEASE, "-n", namespace, "--timeout", "120s")
+    test_pods = [o["metadata"]["name"] for o in objects if o["kind"] == "Pod"]
+    for name in test_pods:
+        assert f"TEST SUITE:     {name}" in tested.stdout
+    assert "Phase:          Succeeded" in tested.stdout
+    for name in test_pods:
+        assert cluster.get(f"/api/v1/namespaces/{namespace}/pods/{name}") is None
+
+    # CronJob pods are admitted too: a Job made from each CronJob runs to completion.
+    for cron in (o["metadata"]["name"] for o in objects if o["kind"] == "CronJob"):
+        cluster.kubectl("create", "job", f"{cron}-now", f"--from=cronjob/{cron}", "-n", namespace)
+        cluster.kubectl(
+            "wait",
+            "--for=condition=Complete",
+            f"job/{cron}-now",
+            "-n",
+            namespace,
+            "--timeout=60s",
+        )
+        cluster.kubectl("delete", "job", f"{cron}-now", "-n", namespace, "--wait=true")
+    assert pod_security_refusals(cluster, namespace) == []
+
+    helm_wait(cluster, binary, "uninstall", namespace)
+    deadline = time.monotonic() + 60
+    while True:
+        left = [x for x in leftovers(cluster, namespace) if not x.startswith("Pod/")]
+        if left == expected_leftovers(objects) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert left == expected_leftovers(objects)
+    assert [x for x in leftovers(cluster, namespace) if x.startswith("Pod/")] == []

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	stdjson "encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// pod is a Pod that passes validation and the restricted profile; %s is
+// inserted into its spec.
+const podYAML = `
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: openstack}
+spec:
+  securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+  containers:
+  - name: c
+    image: example/c:1
+    securityContext:
+      allowPrivilegeEscalation: false
+      capabilities: {drop: [ALL]}
+      %s
+  %s
+`
+
+func check(t *testing.T, manifest string) []Result {
+	t.Helper()
+	checker, err := NewChecker("openstack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := checker.CheckStream(strings.NewReader(manifest), &out); err != nil {
+		t.Fatal(err)
+	}
+	var results []Result
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var r Result
+		if err := stdjson.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		results = append(results, r)
+	}
+	return results
+}
+
+func podWith(container, spec string) string {
+	return strings.Replace(strings.Replace(podYAML, "%s", container, 1), "%s", spec, 1)
+}
+
+func TestValidPodPasses(t *testing.T) {
+	r := check(t, podWith("", ""))
+	if len(r) != 1 || len(r[0].Errors)+len(r[0].Forbidden)+len(r[0].Warnings) != 0 || r[0].Kind != "Pod" || r[0].Name != "p" {
+		t.Fatalf("want one clean Pod p, got %+v", r)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	cases := map[string]struct {
+		manifest  string
+		errors    []string
+		forbidden []string
+	}{
+		"secret volume without secretName": {
+			manifest: podWith("", "volumes: [{name: s, secret: {}}]"),
+			errors:   []string{"spec.volumes[0].secret.secretName: Required value"},
+		},
+		"toleration without key, operator Equal": {
+			manifest: podWith("", "tolerations: [{effect: NoSchedule, operator: Equal}]"),
+			errors:   []string{`spec.tolerations[0].operator: Invalid value: "Equal": operator must be Exists when ` + "`key`" + ` is empty, which means "match all values and all keys"`},
+		},
+		"toleration without key or operator": {
+			manifest: podWith("", "tolerations: [{effect: NoSchedule}]"),
+			errors:   []string{`spec.tolerations[0].operator: Invalid value: "": operator must be Exists when ` + "`key`" + ` is empty, which means "match all values and all keys"`},
+		},
+		"privileged container": {
+			manifest: strings.Replace(podWith("", ""), "allowPrivilegeEscalation: false", "privileged: true", 1),
+			errors:   []string{},
+			forbidden: []string{
+				`spec: privileged (container "c" must not set securityContext.privileged=true)`,
+				`spec: allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false)`,
+			},
+		},
+		"annotations over 256 KiB": {
+			manifest: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, annotations: {a: " + strings.Repeat("x", 256*1024) + "}}\n",
+			errors:   []string{"metadata.annotations: Too long: may not be more than 262144 bytes"},
+		},
+		"ConfigMap data over 1 MiB": {
+			manifest: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: " + strings.Repeat("x", 1024*1024+1) + "}\n",
+			errors:   []string{"[]: Too long: may not be more than 1048576 bytes"},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := check(t, tc.manifest)[0]
+			if tc.forbidden == nil {
+				tc.forbidden = []string{}
+			}
+			if !equal(r.Errors, tc.errors) || !equal(r.Forbidden, tc.forbidden) {
+				t.Fatalf("errors %q, forbidden %q; want %q, %q", r.Errors, r.Forbidden, tc.errors, tc.forbidden)
+			}
+		})
+	}
+}
+
+func TestUnknownKindSkipped(t *testing.T) {
+	r := check(t, "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\n")
+	if len(r) != 1 || !r[0].Skipped || r[0].Kind != "HTTPRoute" {
+		t.Fatalf("want HTTPRoute skipped, got %+v", r)
+	}
+}
+
+func TestUnknownFieldWarns(t *testing.T) {
+	r := check(t, podWith("", "bogus: 1"))[0]
+	if !equal(r.Warnings, []string{`unknown field "spec.bogus"`}) || len(r.Errors) != 0 {
+		t.Fatalf("got %+v", r)
+	}
+}
+
+func TestChartDefaultRenderPasses(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	cmd := exec.Command(filepath.Join(root, "bin", "helm"), "template", "glance", filepath.Join(root, "chart"), "--namespace", "openstack")
+	manifest, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("helm template (run `make tools`): %v", err)
+	}
+	results := check(t, string(manifest))
+	kinds := map[string]bool{}
+	for _, r := range results {
+		kinds[r.Kind] = true
+		if r.Skipped || len(r.Errors)+len(r.Forbidden)+len(r.Warnings) != 0 {
+			t.Errorf("%s/%s: %+v", r.Kind, r.Name, r)
+		}
+	}
+	for _, kind := range []string{"StatefulSet", "Service", "Secret", "CronJob", "Job", "Pod"} {
+		if !kinds[kind] {
+			t.Errorf("the default render has no %s", kind)
+		}
+	}
+}
+
+func equal(a, b []string) bool {
+	return strings.Join(a, "\n") == strings.Join(b, "\n")
+}
