@@ -21,10 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.chart.rendering import render
-from tests.conftest import ROOT
 from tests.hooks.helpers import METADEFS, PASSWORD, HookRun
 from tests.services import scrubbed_env
 from tests.services.keystone import Keystone
@@ -104,11 +101,6 @@ def run_job(objects: list[dict], component: str, tmp_path: Path, **extra_env: st
     return HookRun(result.returncode, result.stdout, result.stderr, 0.0)
 
 
-@pytest.fixture
-def helm() -> Path:
-    return ROOT / "bin" / "helm"
-
-
 def test_rendered_db_sync_job_prepares_the_database(
     helm: Path, mariadb: MariaDB, keystone: Keystone, tmp_path: Path, glance_head: str
 ) -> None:
@@ -127,7 +119,11 @@ def test_rendered_db_sync_job_prepares_the_database(
 def test_rendered_keystone_job_registers_then_writes_nothing(
     helm: Path, mariadb: MariaDB, keystone: Keystone, tmp_path: Path
 ) -> None:
-    objects = render(helm, values(mariadb, keystone, quotas={"imageCountTotal": 3}))
+    # A service user of each Helm's own, so that each first run registers something.
+    user = f"rendered-{helm.name}"
+    objects = render(
+        helm, values(mariadb, keystone, serviceUser=user, quotas={"imageCountTotal": 3})
+    )
     mark = keystone.mark()
     first = run_job(objects, "keystone-register", tmp_path)
     assert first.returncode == 0, first.stderr
@@ -144,7 +140,7 @@ def test_rendered_keystone_job_registers_then_writes_nothing(
     limits = keystone.get("/registered_limits", "registered_limits", service_id=service["id"])
     assert {x["resource_name"]: x["default_limit"] for x in limits}["image_count_total"] == 3
     # The service user logs in with the password of the Secret.
-    keystone.token(user="rendered", password=SECRET["GlancePassword"], project="service")
+    keystone.token(user=user, password=SECRET["GlancePassword"], project="service")
     mark = keystone.mark()
     again = run_job(objects, "keystone-register", tmp_path / "again")
     assert again.returncode == 0, again.stderr
