@@ -118,8 +118,10 @@ class _Mounter:
         self.layers = workdir / "layers"
         self.ours: list[str] = []
 
-    def _mount(self, *args: str) -> None:
-        result = subprocess.run(["mount", *args], capture_output=True, text=True, check=False)
+    def _mount(self, *args: str, fds: Sequence[int] = ()) -> None:
+        result = subprocess.run(
+            ["mount", *args], capture_output=True, text=True, check=False, pass_fds=tuple(fds)
+        )
         if result.returncode != 0:
             raise SystemExit(f"sandbox: mount {' '.join(args)}: {result.stderr.strip()}")
 
@@ -165,10 +167,18 @@ class _Mounter:
         else:
             Path(target).touch()
 
-    def bind(self, source: str, target: str, read_only: bool) -> None:
-        """Bind a host path at a pod path."""
-        self.ensure(target, os.path.isdir(source))
-        self._mount("--bind", source, target)
+    def bind(self, source: str, target: str, read_only: bool, handle: int | None = None) -> None:
+        """Bind a host path at a pod path; `handle`, an O_PATH descriptor of the source opened
+        before any mount, reaches it even once a pod path (/tmp) hides where it lives."""
+        is_dir = os.path.isdir(source if handle is None else f"/proc/self/fd/{handle}")
+        self.ensure(target, is_dir)
+        if handle is None:
+            self._mount("--bind", source, target)
+        else:
+            # Not canonicalized: mount would turn the descriptor back into its hidden path.
+            self._mount(
+                "--no-canonicalize", "--bind", f"/proc/self/fd/{handle}", target, fds=(handle,)
+            )
         if read_only:
             self._mount("-o", "remount,bind,ro", target)
         self.ours.append(target)
@@ -192,10 +202,19 @@ def main(argv: Sequence[str]) -> int:
     # Overlays first (one made later would hide the binds below its folder), then the binds,
     # parents before children as the kubelet does: a mount point inside a volume is made in it.
     mounts = sorted(spec["mounts"], key=lambda m: m[0].count("/"))
+    # Every source, and the repository (its venv runs the command), held open before a pod path
+    # such as /tmp can hide them: a checkout under /tmp would vanish under the pod's /tmp.
+    handles = {source: os.open(source, os.O_PATH) for _, source, _ in mounts}
+    root = str(Path(__file__).resolve().parents[2])
+    root_handle = os.open(root, os.O_PATH)
     for target, _, _ in mounts:
         mounter.cover(target)
     for target, source, read_only in mounts:
-        mounter.bind(source, target, read_only)
+        mounter.bind(source, target, read_only, handles[source])
+    here = os.stat(root) if os.path.isdir(root) else None
+    there = os.fstat(root_handle)
+    if here is None or (here.st_dev, here.st_ino) != (there.st_dev, there.st_ino):
+        mounter.bind(root, root, False, root_handle)
     os.setgroups(spec["groups"])
     os.setgid(spec["gid"])
     os.setuid(spec["uid"])
