@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from importlib import resources
 from typing import Any
 
 from chartgen.errors import Diagnostic, InputError
-from chartgen.model import Document
+from chartgen.model import Document, Property
 
 REF = re.compile(r'"#/\$defs/([^"]+)"')
 
@@ -46,17 +47,27 @@ def closure(definitions: dict[str, Any], roots: list[str]) -> dict[str, Any]:
     return dict(sorted(out.items()))
 
 
+def properties_at(
+    doc: Document, paths: Iterable[str]
+) -> tuple[dict[str, Property], list[Diagnostic]]:
+    """The properties at the paths an overlay names, and a diagnostic per path the schema lacks."""
+    by_path = {p.path: p for p in doc.walk()}
+    found = {path: by_path[path] for path in paths if path in by_path}
+    missing = [
+        Diagnostic("error", p, "no such value in the schema") for p in paths if p not in found
+    ]
+    return found, missing
+
+
 def apply_types(doc: Document, types: dict[str, str], definitions: dict[str, Any]) -> None:
     """Mark the properties named by `types` as Kubernetes objects; unknown paths are errors."""
-    by_path = {p.path: p for p in doc.walk()}
-    problems = []
-    for path, name in types.items():
-        if path not in by_path:
-            problems.append(Diagnostic("error", path, "no such value in the schema"))
-        elif name not in definitions:
+    found, problems = properties_at(doc, types)
+    for path, prop in found.items():
+        name = types[path]
+        if name not in definitions:
             problems.append(Diagnostic("error", path, f"unknown Kubernetes definition {name}"))
         else:
-            by_path[path].kubernetes_type = name
+            prop.kubernetes_type = name
     if problems:
         raise InputError("kubernetes-types names values or types that do not exist", problems)
 
@@ -94,16 +105,14 @@ NAME_RULES: dict[str, dict[str, Any]] = {
 
 def apply_names(doc: Document, names: dict[str, str]) -> None:
     """Give the properties named by `names` Kubernetes' rule for that kind of name."""
-    by_path = {p.path: p for p in doc.walk()}
-    problems = []
-    for path, rule in names.items():
-        if path not in by_path:
-            problems.append(Diagnostic("error", path, "no such value in the schema"))
-        elif rule not in NAME_RULES:
+    found, problems = properties_at(doc, names)
+    for path, prop in found.items():
+        rule = names[path]
+        if rule not in NAME_RULES:
             problems.append(
                 Diagnostic("error", path, f"unknown rule {rule}: use one of {sorted(NAME_RULES)}")
             )
         else:
-            by_path[path].constraints.update(NAME_RULES[rule])
+            prop.constraints.update(NAME_RULES[rule])
     if problems:
         raise InputError("kubernetes-types names values or rules that do not exist", problems)
