@@ -269,6 +269,22 @@ def identity_url(auth_url: str) -> str:
     return url if re.search(r"/v3(\.\d+)?$", url) else url + "/v3"
 
 
+# The v3.Password arguments of an admin login, named as every hook's Config names them.
+LOGIN_FIELDS = (
+    "auth_url",
+    "username",
+    "password",
+    "user_domain_name",
+    "project_name",
+    "project_domain_name",
+)
+
+
+def password_login(config: Any) -> dict[str, str]:
+    """The admin login of a hook's Config, as keystone_connection takes it."""
+    return {name: getattr(config, name) for name in LOGIN_FIELDS}
+
+
 def keystone_connection(
     login: Mapping[str, str],
     region: Optional[str],

@@ -469,16 +469,13 @@ def first(items: Iterable[Any]) -> Optional[Any]:
 
 def connect(config: Config) -> Any:
     """Open the admin's openstacksdk connection (nothing is sent until it is used)."""
-    login = {
-        "auth_url": config.auth_url,
-        "username": config.username,
-        "password": config.password,
-        "user_domain_name": config.user_domain_name,
-        "project_name": config.project_name,
-        "project_domain_name": config.project_domain_name,
-    }
     return hooklib.keystone_connection(
-        login, config.region_name, config.interface, config.connect_retries, config.cacert, HOOK
+        hooklib.password_login(config),
+        config.region_name,
+        config.interface,
+        config.connect_retries,
+        config.cacert,
+        HOOK,
     )
 
 

@@ -96,16 +96,12 @@ def healthcheck(url: str, cacert: str, retries: int) -> str:
 
 def connect(config: Config) -> Any:
     """Open the admin's openstacksdk connection."""
-    login = {
-        "auth_url": config.auth_url,
-        "username": config.username,
-        "password": config.password,
-        "user_domain_name": config.user_domain_name,
-        "project_name": config.project_name,
-        "project_domain_name": config.project_domain_name,
-    }
     return hooklib.keystone_connection(
-        login, config.region, "internal", config.retries, app="glance-release-check"
+        hooklib.password_login(config),
+        config.region,
+        "internal",
+        config.retries,
+        app="glance-release-check",
     )
 
 
