@@ -16,7 +16,6 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$REPO/tools"
-BIN="$REPO/bin"
 HELM_HOME_DIR="$REPO/.helm"
 
 if [[ "${1:-}" == "--env" ]]; then
@@ -29,15 +28,8 @@ EOF
   exit 0
 fi
 
-# -mod=mod: go.mod/go.sum are the pin; let go fill in go.sum if it must.
-# The caches stay the user's usual ones unless already overridden.
-export GOFLAGS=-mod=mod
-export GOMODCACHE="${GOMODCACHE:-$(go env GOMODCACHE)}"
-export GOCACHE="${GOCACHE:-$(go env GOCACHE)}"
-# Static binaries, as the upstream release builds are.
-export CGO_ENABLED=0
-
-mkdir -p "$BIN"
+# shellcheck source=gobuild.sh
+source "$TOOLS/gobuild.sh"
 cd "$TOOLS"
 
 # Versions come from go.mod (single source of truth), in one call.
@@ -54,20 +46,8 @@ K8S_MINOR="$(echo "$K8S" | cut -d. -f2)"
 
 # build NAME PACKAGE VERSION LDFLAGS
 build() {
-  local name=$1 pkg=$2 version=$3 ldflags="-s -w $4"
-  local stamp="$BIN/.stamp-$name"
-  local want="$pkg@$version $GOVER mods=$MODHASH ldflags=$ldflags"
-  if [[ -x "$BIN/$name" && -f "$stamp" && "$(<"$stamp")" == "$want" ]]; then
-    echo "up to date: bin/$name ($version)"
-    return
-  fi
-  echo "building:   bin/$name ($pkg@$version)"
-  local start=$SECONDS
-  # Build to a temporary name so an interrupted build leaves no half binary.
-  go build -trimpath -ldflags "$ldflags" -o "$BIN/$name.tmp" "$pkg"
-  mv -f "$BIN/$name.tmp" "$BIN/$name"
-  printf '%s\n' "$want" >"$stamp"
-  echo "built:      bin/$name in $((SECONDS - start))s"
+  local ldflags="-s -w $4"
+  stamped_build "$1" "$2@$3 $GOVER mods=$MODHASH ldflags=$ldflags" "$3" -ldflags "$ldflags" "$2"
 }
 
 # metadata= empty makes `helm version` print the plain tag, as a release does.

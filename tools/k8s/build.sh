@@ -18,14 +18,8 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SRC="$REPO/tools/k8s"
-BIN="$REPO/bin"
-
-export GOFLAGS=-mod=mod
-export GOMODCACHE="${GOMODCACHE:-$(go env GOMODCACHE)}"
-export GOCACHE="${GOCACHE:-$(go env GOCACHE)}"
-export CGO_ENABLED=0
-
-mkdir -p "$BIN"
+# shellcheck source=../gobuild.sh
+source "$REPO/tools/gobuild.sh"
 cd "$SRC"
 
 versions="$(go list -m -f '{{.Version}}' k8s.io/kubernetes go.etcd.io/etcd/server/v3 sigs.k8s.io/kwok)"
@@ -44,20 +38,8 @@ done
 
 # build NAME PACKAGE VERSION LDFLAGS
 build() {
-  local name=$1 pkg=$2 version=$3 ldflags="-s -w$4"
-  local stamp="$BIN/.stamp-$name"
-  local want="$pkg@$version $GOVER mods=$MODHASH ldflags=$ldflags"
-  if [[ -x "$BIN/$name" && -f "$stamp" && "$(<"$stamp")" == "$want" ]]; then
-    echo "up to date: bin/$name ($version)"
-    return
-  fi
-  echo "building:   bin/$name ($pkg@$version)"
-  local start=$SECONDS
-  # Build to a temporary name so an interrupted build leaves no half binary.
-  nice go build -trimpath -ldflags "$ldflags" -o "$BIN/$name.tmp" "$pkg"
-  mv -f "$BIN/$name.tmp" "$BIN/$name"
-  printf '%s\n' "$want" >"$stamp"
-  echo "built:      bin/$name in $((SECONDS - start))s"
+  local ldflags="-s -w$4"
+  stamped_build "$1" "$2@$3 $GOVER mods=$MODHASH ldflags=$ldflags" "$3" -ldflags "$ldflags" "$2"
 }
 
 # Smallest first; each later build reuses the packages the earlier ones compiled.

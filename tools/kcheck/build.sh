@@ -11,29 +11,12 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SRC="$REPO/tools/kcheck"
-BIN="$REPO/bin"
-
-export GOFLAGS=-mod=mod
-export GOMODCACHE="${GOMODCACHE:-$(go env GOMODCACHE)}"
-export GOCACHE="${GOCACHE:-$(go env GOCACHE)}"
-export CGO_ENABLED=0
-
-mkdir -p "$BIN"
+# shellcheck source=../gobuild.sh
+source "$REPO/tools/gobuild.sh"
 cd "$SRC"
 
 version="$(go list -m -f '{{.Version}}' k8s.io/kubernetes)"
 ldflags="-s -w"
 srchash="$(ls ./*.go | grep -v '_test\.go$' | xargs cat go.mod go.sum | sha256sum | cut -c1-16)"
 want="k8s.io/kubernetes@$version $(go env GOVERSION) src=$srchash ldflags=$ldflags"
-stamp="$BIN/.stamp-kcheck"
-
-if [[ -x "$BIN/kcheck" && -f "$stamp" && "$(<"$stamp")" == "$want" ]]; then
-  echo "up to date: bin/kcheck (kubernetes $version)"
-  exit 0
-fi
-echo "building:   bin/kcheck (kubernetes $version)"
-start=$SECONDS
-nice go build -trimpath -ldflags "$ldflags" -o "$BIN/kcheck.tmp" .
-mv -f "$BIN/kcheck.tmp" "$BIN/kcheck"
-printf '%s\n' "$want" >"$stamp"
-echo "built:      bin/kcheck in $((SECONDS - start))s"
+stamped_build kcheck "$want" "kubernetes $version" -ldflags "$ldflags" .
