@@ -59,7 +59,7 @@ def run_helm(
 
 
 def helm_wait(
-    cluster: Cluster, helm: Path, verb: str, namespace: str, *args: str, timeout: str = TIMEOUT
+    cluster: Cluster, helm: Path, verb: str, namespace: str, *args: str
 ) -> subprocess.CompletedProcess[str]:
     """`helm <verb> glance ARGS -n NAMESPACE --wait --timeout TIMEOUT`."""
     # Keep every revision, so that the base one can always be rolled back to.
@@ -74,7 +74,7 @@ def helm_wait(
         namespace,
         "--wait",
         "--timeout",
-        timeout,
+        TIMEOUT,
         *history,
     )
 

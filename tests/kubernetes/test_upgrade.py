@@ -26,7 +26,6 @@ from tests.kubernetes.hookrunner import RUNS
 from tests.kubernetes.release import (
     MATRIX,
     RELEASE,
-    TIMEOUT,
     TIMINGS,
     HelmError,
     failed_updates,
@@ -74,10 +73,6 @@ CHANGES: dict[str, dict[str, Any]] = {
     # smaller template.
     "storage size 10G -> 20G": {"storage": {"storageRequest": "20G"}},
 }
-# Changes whose rollback is not run.
-NO_ROLLBACK: set[str] = set()
-# Changes run under Helm 4 only.
-HELM4_ONLY: set[str] = set()
 # The rollback after each change is the change back: these rows record it.
 UNDONE = {
     "add an API": "remove an API (rollback)",
@@ -100,8 +95,6 @@ REFUSED: dict[str, str] = {
         "Kubernetes cannot do. Upgrade with the API's replicas at 0 first"
     ),
 }
-# Upgrades given a shorter wait than TIMEOUT.
-TIMEOUTS: dict[str, str] = {}
 
 
 class Refused(Exception):
@@ -187,9 +180,6 @@ def test_upgrade_then_rollback(base: Base, change: str) -> None:
     undo = UNDONE.get(change)
     if undo:
         MATRIX.setdefault(undo, {})
-    if change in HELM4_ONLY and helm_id == "helm3":
-        row[helm_id] = "not run (Helm 4 only)"
-        pytest.skip("the resize hook refuses it alike under both Helms, after 2.5 min of retries")
     args = values_args(base.tmp, [], merged(BASE, CHANGES[change]))
     start = time.monotonic()
     runs = len(RUNS)
@@ -202,7 +192,6 @@ def test_upgrade_then_rollback(base: Base, change: str) -> None:
             namespace,
             str(CHART),
             *args,
-            timeout=TIMEOUTS.get(change, TIMEOUT),
         )
     except HelmError as exc:
         message = short(str(exc))
@@ -226,8 +215,6 @@ def test_upgrade_then_rollback(base: Base, change: str) -> None:
             row[helm_id] = f"FAILED: upgraded, but {str(exc).splitlines()[0]}"
             raise
         row[helm_id] = "applied"
-    if change in NO_ROLLBACK:
-        return
     try:
         rollback(base)
     except AssertionError as exc:  # HelmError included
