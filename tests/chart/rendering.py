@@ -21,9 +21,6 @@ import yaml
 from tests.conftest import CHART, run_helm
 
 NAMESPACE = "openstack"
-# Kinds that are not part of Kubernetes' own API, checked by their own tests.
-NOT_CORE = {"HTTPRoute"}
-
 _RENDERS: dict[tuple[Any, ...], subprocess.CompletedProcess[str]] = {}
 _OBJECTS: dict[tuple[Any, ...], list[dict]] = {}
 

@@ -8,16 +8,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-import kubernetes_validate
 import pytest
 
+from tests import kcheck
 from tests.chart.cases import SHARED_STORE, all_cases
 from tests.chart.glanceconf import option_data, problems
 from tests.chart.pss import restricted
-from tests.chart.rendering import NOT_CORE, config_secrets, helm_template, pod_specs, render
+from tests.chart.rendering import config_secrets, helm_template, pod_specs, render, render_text
 from tests.conftest import CHART, ROOT
 
-KUBERNETES = "1.37.0"
 CASES = all_cases()
 IDS = [c[0] for c in CASES]
 FORBIDDEN = re.compile(
@@ -33,28 +32,13 @@ def objects_of(helm: Path, values: dict[str, Any] | None, file: Path | None) -> 
 
 
 @pytest.mark.parametrize(("name", "values", "file"), CASES, ids=IDS)
-def test_objects_validate_against_kubernetes(
+def test_objects_are_what_an_api_server_accepts(
     helm: Path, name: str, values: dict | None, file: Path | None
 ) -> None:
-    objects = objects_of(helm, values, file)
-    assert any(o["kind"] == "StatefulSet" for o in objects)
-    for obj in objects:
-        if obj["kind"] in NOT_CORE:
-            continue
-        try:
-            kubernetes_validate.validate(obj, KUBERNETES, strict=True)
-        except kubernetes_validate.ValidationError as exc:
-            where = "/".join(str(p) for p in exc.path)
-            pytest.fail(f"{obj['kind']}/{obj['metadata']['name']} at {where}: {exc.message}")
-
-
-@pytest.mark.parametrize(("name", "values", "file"), CASES, ids=IDS)
-def test_pods_meet_the_restricted_standard(
-    name: str, values: dict | None, file: Path | None
-) -> None:
-    objects = objects_of(ROOT / "bin" / "helm", values, file)
-    for where, pod in pod_specs(objects):
-        assert restricted(pod) == [], where
+    """Kubernetes' own create validation and the restricted Pod Security Standard (kcheck)."""
+    files = [file] if file else []
+    assert any(o["kind"] == "StatefulSet" for o in render(helm, values, *files))
+    assert kcheck.problems(render_text(helm, values, *files)) == []
 
 
 @pytest.fixture(scope="module")

@@ -186,10 +186,11 @@ def install(
     values: a dict, or a function of the catalog URLs ({"public": …, "internal": …}). The API
     named `api` is published on loopback: its catalog URLs are set with
     override.service.<endpoint>.endpointURL, an ordinary setting, and its pods listen on those
-    ports (free ones on 127.0.0.1). A single API's pod serves both URLs on one port, as two
-    names: the public URL is 127.0.0.1, the internal one localhost. The first replica of an
-    instance listens on its endpoint's port, the others on ports of their own. Each API
-    process is added to `started` as soon as it runs, for the caller to stop.
+    ports (free ones on 127.0.0.1). Pods run one WSGI daemon process unless `values` sets
+    wsgi.processes. A single API's pod serves both URLs on one port, as two names: the public
+    URL is 127.0.0.1, the internal one localhost. The first replica of an instance listens on
+    its endpoint's port, the others on ports of their own. Each API process is added to
+    `started` as soon as it runs, for the caller to stop.
     """
     build = values if callable(values) else (lambda _: values)
     ports = {"public": free_port(), "internal": free_port()}
@@ -203,6 +204,10 @@ def install(
     settings = copy.deepcopy(dict(build(endpoints)))
     apis = settings.get("glanceAPIs") or settings.setdefault("glanceAPIs", default_apis)
     apis[api].setdefault("override", {}).setdefault("service", {})
+    for each in apis.values():
+        # Each daemon process loads Glance at start: one per pod, unless a test says otherwise,
+        # keeps a two-core machine from spending its time importing.
+        each.setdefault("wsgi", {}).setdefault("processes", 1)
     for name, url in endpoints.items():
         apis[api]["override"]["service"].setdefault(name, {})["endpointURL"] = url
     objects = render(loopback_values(*services, settings), cluster.root)

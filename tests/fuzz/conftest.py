@@ -21,7 +21,8 @@ import pytest
 
 from tests.conftest import HELMS, ROOT
 from tests.fuzz import mutate
-from tests.fuzz.verdict import CLASSES, KCHECK, PASSES, Verdict, judge
+from tests.fuzz.verdict import CLASSES, PASSES, Verdict, judge
+from tests.kcheck import KCHECK
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 MUTATIONS = int(os.environ.get("FUZZ_MUTATIONS", "300"))

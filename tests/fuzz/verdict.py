@@ -19,10 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import CHART, HELM_RUNS, ROOT, helm_env
-
-KCHECK = ROOT / "bin" / "kcheck"
-NAMESPACE = "openstack"
+from tests import kcheck
+from tests.conftest import CHART, HELM_RUNS, helm_env
+from tests.kcheck import NAMESPACE
 
 PASSES = "renders and passes"
 REFUSED_BY_KUBERNETES = "renders objects Kubernetes refuses or PSS forbids"
@@ -107,24 +106,8 @@ def judge_rendered(values: dict, values_text: str, manifest: str) -> tuple[str, 
         objects = [d for d in yaml.safe_load_all(manifest) if d]
     except yaml.YAMLError as err:
         return REFUSED_BY_KUBERNETES, f"the manifest is not YAML: {err}"
-    checked = subprocess.run(
-        [str(KCHECK), NAMESPACE], input=manifest, capture_output=True, text=True, check=False
-    )
-    if checked.returncode != 0:
-        return REFUSED_BY_KUBERNETES, checked.stderr.strip()
-    problems = []
-    seen = set()
-    for line in checked.stdout.splitlines():
-        r = json.loads(line)
-        where = f"{r['kind']}/{r['name']}"
-        if (r["kind"], r["name"]) in seen:
-            problems.append(f"{where}: rendered twice")
-        seen.add((r["kind"], r["name"]))
-        problems += [f"{where}: {e}" for e in r["errors"]]
-        # backendHostAccess relaxes the restricted profile for the API pods, as documented.
-        if not (values.get("backendHostAccess") is True and r["kind"] == "StatefulSet"):
-            problems += [f"{where}: PSS restricted: {e}" for e in r["forbidden"]]
-        problems += [f"{where}: dropped by the API server: {w}" for w in r["warnings"]]
+    # backendHostAccess relaxes the restricted profile for the API pods, as documented.
+    problems = kcheck.problems(manifest, relaxed_api_pods=values.get("backendHostAccess") is True)
     if problems:
         return REFUSED_BY_KUBERNETES, "\n".join(problems)
     dropped = _dropped(values, objects)
