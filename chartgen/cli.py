@@ -115,7 +115,9 @@ chart_option = click.option(
 def convert_command(resource: Path, output: Path | None, chart: Path) -> None:
     """Print chart values for a Glance RESOURCE (a whole resource or its spec)."""
     document = load_yaml(resource)
-    spec = convert.spec_of(document, str(resource))
+    spec, warnings = convert.adapt(convert.spec_of(document, str(resource)))
+    for warning in warnings:
+        click.echo(f"warning: {resource}: {warning}", err=True)
     check_values(chart, [spec], str(resource))
     name = (document.get("metadata") or {}).get("name") if "spec" in document else None
     header = f"# Values for the Glance chart, from Glance {name or resource.name}.\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import yaml
@@ -10,6 +11,11 @@ from chartgen.errors import InputError
 
 GROUP = "glance.openstack.org"
 KIND = "Glance"
+# What the operator's own samples set on an API that its CRD does not have: its API server
+# drops it on the way in, and so does convert.
+IGNORED_PER_API = ("preserveJobs",)
+# Objects the operator's defaulting webhook writes, empty, on every API: they set nothing.
+EMPTY_DEFAULTS_PER_API = (("auth",), ("override", "probes"))
 
 
 def spec_of(document: Any, source: str) -> dict[str, Any]:
@@ -50,3 +56,57 @@ def to_yaml(values: dict[str, Any]) -> str:
 def is_resource(document: Any) -> bool:
     """Whether a document is a whole Kubernetes object rather than values."""
     return isinstance(document, dict) and "kind" in document and "apiVersion" in document
+
+
+def renamed(mapping: dict[str, Any], old: str, new: str, value: Any) -> dict[str, Any]:
+    """`mapping` with key `old` replaced, in its place, by `new` holding `value`."""
+    return {
+        (new if k == old else k): (value if k == old else v) for k, v in mapping.items() if k != new
+    }
+
+
+def adapt(spec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The spec as the chart takes it, and one warning per path changed or dropped.
+
+    Drops what the operator ignores too (IGNORED_PER_API, EMPTY_DEFAULTS_PER_API) and moves
+    the deprecated notificationBusInstance to notificationsBus.cluster, as the operator reads it.
+    """
+    out = copy.deepcopy(spec)
+    warnings = []
+    bus = out.get("notificationsBus")
+    if "notificationBusInstance" in out and isinstance(bus or {}, dict):
+        if (bus or {}).get("cluster"):
+            del out["notificationBusInstance"]
+            warnings.append(
+                "dropped notificationBusInstance (deprecated): notificationsBus.cluster is set"
+                " and takes its place"
+            )
+        else:
+            moved = {**(bus or {}), "cluster": out["notificationBusInstance"]}
+            out = renamed(out, "notificationBusInstance", "notificationsBus", moved)
+            warnings.append(
+                "notificationBusInstance is deprecated: moved to notificationsBus.cluster"
+            )
+    apis = out.get("glanceAPIs")
+    for name, api in apis.items() if isinstance(apis, dict) else ():
+        if not isinstance(api, dict):
+            continue
+        for key in IGNORED_PER_API:
+            if key in api:
+                del api[key]
+                warnings.append(
+                    f"dropped glanceAPIs.{name}.{key}: the operator's Glance CRD has no such"
+                    " field, so its API server drops it too"
+                )
+        for path in EMPTY_DEFAULTS_PER_API:
+            *parents, last = path
+            holder = api
+            for key in parents:
+                holder = holder.get(key) if isinstance(holder, dict) else None
+            if isinstance(holder, dict) and holder.get(last) == {}:
+                del holder[last]
+                warnings.append(
+                    f"dropped glanceAPIs.{name}.{'.'.join(path)}: empty, as the operator's"
+                    " defaulting webhook writes it; it sets nothing"
+                )
+    return out, warnings

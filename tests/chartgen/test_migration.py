@@ -46,3 +46,29 @@ def test_the_reference_typo_is_refused_as_the_guide_shows(tmp_path: Path) -> Non
     guide = (ROOT / "docs" / "migration.md").read_text()
     for line in converted.stderr.splitlines()[1:]:
         assert line in guide
+
+
+def test_a_resource_read_back_from_an_operator_cluster_converts(helm: Path, tmp_path: Path) -> None:
+    """kubectl get output (status, managedFields, the webhook's empty objects, preserveJobs,
+    notificationBusInstance): converts, warning about exactly what changed, and renders once
+    the transport URL Secret the chart asks for is named."""
+    source = ROOT / "tests" / "data" / "operator" / "kubectl-get.yaml"
+    converted = convert(tmp_path, source.read_text())
+    assert converted.exit_code == 0, converted.stderr
+    where = f"warning: {tmp_path / 'glance.yaml'}: "
+    assert converted.stderr.splitlines() == [
+        where + "notificationBusInstance is deprecated: moved to notificationsBus.cluster",
+        where + "dropped glanceAPIs.default.preserveJobs: the operator's Glance CRD has no such"
+        " field, so its API server drops it too",
+        where + "dropped glanceAPIs.default.auth: empty, as the operator's defaulting webhook"
+        " writes it; it sets nothing",
+        where + "dropped glanceAPIs.default.override.probes: empty, as the operator's defaulting"
+        " webhook writes it; it sets nothing",
+    ]
+    values = tmp_path / "values.yaml"
+    values.write_text(converted.stdout)
+    bus = tmp_path / "bus.yaml"
+    bus.write_text("notificationsBus:\n  transportURLSecret: glance-transport\n")
+    result = helm_template(helm, files=[values, bus])
+    assert result.returncode == 0, result.stderr
+    assert "transport_url" in result.stdout
