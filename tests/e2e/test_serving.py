@@ -9,6 +9,7 @@ One release for the module: a single API with one process of two threads, and
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import time
 import urllib.error
@@ -69,12 +70,14 @@ def test_glance_loads_when_the_processes_start(release: Any) -> None:
 @contextlib.contextmanager
 def stalled_downloads(port: int, token: str, image: str, count: int) -> Iterator[None]:
     """`count` downloads of the image whose client reads nothing: each holds a request thread
-    (or waits for one)."""
+    (or waits for one). Yields once all but one have data waiting, each holding a thread, so a
+    slow machine cannot leave a thread free when count is one more than the threads."""
     request = (
         f"GET /v2/images/{image}/file HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
         f"X-Auth-Token: {token}\r\n\r\n"
     ).encode()
     with contextlib.ExitStack() as stack:
+        socks = []
         for _ in range(count):
             sock = stack.enter_context(socket.socket())
             # A small receive window that never grows: the data piles up on the server's side.
@@ -82,6 +85,10 @@ def stalled_downloads(port: int, token: str, image: str, count: int) -> Iterator
             sock.settimeout(30)
             sock.connect((HOST, port))
             sock.sendall(request)
+            socks.append(sock)
+        deadline = time.monotonic() + 60
+        while len(select.select(socks, [], [], 0.5)[0]) < count - 1:
+            assert time.monotonic() < deadline, "the downloads never took every thread"
         yield
 
 
