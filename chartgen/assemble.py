@@ -83,7 +83,8 @@ def load_values_api(sources: Sources) -> ValuesAPI:
     kubernetes.apply_types(doc, types, all_definitions)
     kubernetes.apply_names(doc, overlay.get("names", {}))
     used = kubernetes.closure(all_definitions, sorted(set(types.values())))
-    return ValuesAPI(doc, used)
+    kubernetes.restrict(used, overlay.get("fields", {}))
+    return ValuesAPI(doc, kubernetes.deliverable(used))
 
 
 def app_version(metadata: dict[str, Any], api: ValuesAPI) -> str:

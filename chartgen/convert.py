@@ -14,8 +14,9 @@ KIND = "Glance"
 # What the operator's own samples set on an API that its CRD does not have: its API server
 # drops it on the way in, and so does convert.
 IGNORED_PER_API = ("preserveJobs",)
-# Objects the operator's defaulting webhook writes, empty, on every API: they set nothing.
-EMPTY_DEFAULTS_PER_API = (("auth",), ("override", "probes"))
+# Objects the operator's defaulting webhook writes, empty, on every API, that the chart does
+# not take: empty, they set nothing.
+EMPTY_DEFAULTS_PER_API = (("auth",),)
 
 
 def spec_of(document: Any, source: str) -> dict[str, Any]:

@@ -47,6 +47,77 @@ def closure(definitions: dict[str, Any], roots: list[str]) -> dict[str, Any]:
     return dict(sorted(out.items()))
 
 
+# What Helm's toYaml can write: given a string with DEL, a C1 control or the non-character
+# U+FFFE or U+FFFF, it writes nothing for the whole value, and the object loses the field.
+WRITABLE = "^[^\\x7f-\\x9f\ufffe\uffff]*$"
+# The integers a field of each format holds; for int64, within what a float64 holds below 2^63
+# (helm reads numbers as float64, and a larger one overflows the field).
+INTEGERS = {
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 9223372036854774784),
+}
+
+
+def deliverable(node: Any) -> Any:
+    """A copy of a schema that refuses what cannot reach the API server as written.
+
+    Strings and map keys refuse what toYaml cannot write, integers what their field cannot hold.
+    Map keys are held by patternProperties: Helm's validator reports a propertyNames failure at
+    a wrong path.
+    """
+    if isinstance(node, list):
+        return [deliverable(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: deliverable(v) for k, v in node.items()}
+    kinds = node.get("type")
+    if "string" in (kinds if isinstance(kinds, list) else [kinds]) and "enum" not in node:
+        if "pattern" in out:
+            out.setdefault("allOf", []).append({"pattern": WRITABLE})
+        else:
+            out["pattern"] = WRITABLE
+    if isinstance(out.get("additionalProperties"), dict):
+        out["patternProperties"] = {WRITABLE: out.pop("additionalProperties")}
+        out["additionalProperties"] = False
+    if node.get("format") in INTEGERS:
+        low, high = INTEGERS[node["format"]]
+        out["minimum"] = max(out.get("minimum", low), low)
+        out["maximum"] = min(out.get("maximum", high), high)
+    return out
+
+
+def restrict(definitions: dict[str, Any], fields: dict[str, Any]) -> None:
+    """Hold fields of definitions (`<definition>.<field>`) to rules Kubernetes' validation has.
+
+    A rule is `required` (a string of one character at least, or a list of one item), a rule of
+    NAME_RULES, or the list of the values Kubernetes supports. Unknown fields and rules are
+    errors.
+    """
+    problems = []
+    for path, rule in fields.items():
+        name, _, key = path.rpartition(".")
+        definition = definitions.get(name, {})
+        properties = definition.get("properties", {})
+        if key not in properties:
+            problems.append(Diagnostic("error", path, "no such field of the values' definitions"))
+        elif rule == "required":
+            kinds = properties[key].get("type")
+            if "array" in (kinds if isinstance(kinds, list) else [kinds]):
+                properties[key] = {**properties[key], "type": "array", "minItems": 1}
+            else:
+                properties[key] = {"type": "string", "minLength": 1}
+            required = definition.setdefault("required", [])
+            required += [] if key in required else [key]
+        elif isinstance(rule, list):
+            properties[key] = {"type": ["string", "null"], "enum": [*rule, None]}
+        elif rule in NAME_RULES:
+            properties[key] = {**properties[key], **NAME_RULES[rule]}
+        else:
+            problems.append(Diagnostic("error", path, f"unknown rule {rule}"))
+    if problems:
+        raise InputError("kubernetes-types holds fields that do not exist to rules", problems)
+
+
 def properties_at(
     doc: Document, paths: Iterable[str]
 ) -> tuple[dict[str, Property], list[Diagnostic]]:
@@ -95,6 +166,24 @@ NAME_RULES: dict[str, dict[str, Any]] = {
     },
     # A count Kubernetes keeps in 32 bits.
     "int32": {"maximum": 2147483647},
+    # A count or a duration that may not be negative, or must be 1 at least.
+    "non-negative": {"minimum": 0},
+    "positive": {"minimum": 1},
+    # A port number, or a port by number or IANA service name (as a container names its ports).
+    "port": {"minimum": 1, "maximum": 65535},
+    "port-or-name": {
+        "oneOf": [
+            {"type": "integer", "minimum": 1, "maximum": 65535},
+            {
+                "type": "string",
+                "pattern": "^([0-9]+-)*[0-9]*[a-z][a-z0-9]*(-[a-z0-9]+)*$",
+                "maxLength": 15,
+            },
+        ]
+    },
+    # A count kept in 64 bits, at most the largest float64 below 2^63: helm reads numbers as
+    # float64, and a larger one turns negative in the chart's int64.
+    "int64": {"maximum": 9223372036854774784},
     # An IP address, v4 or v6.
     "ip": {"pattern": "^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$"},
     # A CronJob schedule: five fields, or a macro (what the CronJob controller's parser takes).

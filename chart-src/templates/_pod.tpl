@@ -296,3 +296,42 @@ Usage: include "glance.pod.scriptsChecksum" .
 {{- end -}}
 {{- sha256sum (join "\n" (append $all (.Files.Get "files/hooks/hooklib.py"))) -}}
 {{- end -}}
+
+{{/*
+The probes of an API's Glance container, as YAML: the chart's GET of /healthcheck (or the
+top-level probes.readiness / probes.liveness, which replace it), then the API's
+override.probes over them field by field, as the operator applies them. A startup probe is
+rendered only when override.probes.startupProbes asks for one; it starts from the liveness
+probe. Path, port or scheme make the probe an HTTP GET; type Exec makes it run the command.
+Usage: include "glance.pod.probes" (dict "context" $ "item" $item "scheme" "HTTP")
+*/}}
+{{- define "glance.pod.probes" -}}
+{{- $v := .context.Values -}}
+{{- $http := dict "path" "/healthcheck" "port" .context.glanceView.constants.portName "scheme" .scheme -}}
+{{- $readiness := $v.probes.readiness | default (dict "httpGet" $http "periodSeconds" 10 "timeoutSeconds" 5 "failureThreshold" 3) -}}
+{{- $liveness := $v.probes.liveness | default (dict "httpGet" $http "initialDelaySeconds" 5 "periodSeconds" 30 "timeoutSeconds" 10 "failureThreshold" 3) -}}
+{{- $given := (.item.settings.override | default dict).probes | default dict -}}
+{{- $plan := list (list "readinessProbe" $readiness $given.readinessProbes) (list "livenessProbe" $liveness $given.livenessProbes) -}}
+{{- with $given.startupProbes }}{{ $plan = append $plan (list "startupProbe" $liveness .) }}{{ end -}}
+{{- range $step := $plan }}
+{{- $probe := deepCopy (index $step 1) }}
+{{- $conf := index $step 2 | default dict }}
+{{- if eq ($conf.type | default "") "Exec" }}
+{{- $probe = omit $probe "httpGet" "tcpSocket" "grpc" }}
+{{- $_ := set $probe "exec" (dict "command" $conf.command) }}
+{{- else if or (eq ($conf.type | default "") "HTTP") $conf.path $conf.port $conf.scheme }}
+{{- $get := deepCopy ($probe.httpGet | default $http) }}
+{{- $probe = omit $probe "exec" "tcpSocket" "grpc" }}
+{{- with $conf.path }}{{ $_ := set $get "path" . }}{{ end }}
+{{- with $conf.port }}{{ $_ := set $get "port" (int .) }}{{ end }}
+{{- with $conf.scheme }}{{ $_ := set $get "scheme" . }}{{ end }}
+{{- $_ := set $probe "httpGet" $get }}
+{{- end }}
+{{- /* As in the operator, 0 or a missing field keeps the value below it. */}}
+{{- range $field := list "initialDelaySeconds" "timeoutSeconds" "periodSeconds" "failureThreshold" }}
+{{- with get $conf $field }}{{ $_ := set $probe $field (int .) }}{{ end }}
+{{- end }}
+{{ index $step 0 }}:
+  {{- toYaml $probe | nindent 2 }}
+{{- end }}
+{{- end -}}

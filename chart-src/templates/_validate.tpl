@@ -12,7 +12,7 @@ Usage: include "glance.validate.values" .
 */}}
 {{- define "glance.validate.values" -}}
 {{- $messages := list -}}
-{{- range $topic := list "layout" "apiNames" "keystoneEndpoint" "notifications" "extraMounts" "fileBackend" "configVariables" "podSecurity" "scheduling" "sizes" "objects" -}}
+{{- range $topic := list "layout" "apiNames" "keystoneEndpoint" "notifications" "extraMounts" "fileBackend" "configVariables" "podSecurity" "scheduling" "sizes" "objects" "resources" "schedules" "probes" -}}
 {{- $found := include (printf "glance.validate.%s" $topic) $ | trim -}}
 {{- if $found -}}
 {{- $messages = concat $messages (splitList "\n" $found) -}}
@@ -34,9 +34,10 @@ glanceAPIInternal/glanceAPIExternal: cannot be combined with glanceAPIs: move th
 {{- end -}}
 
 {{/*
-API names are lowercase DNS labels, short enough that every workload name stays within 52
-characters (a StatefulSet name must leave room for its 11-character revision suffix in a
-63-character label).
+API names are lowercase DNS labels that start with a letter (they name Services), short enough
+that every workload name stays within 52 characters (a StatefulSet name must leave room for its
+11-character revision suffix in a 63-character label). A name that is not one is quoted in the
+message, never put in its path, where a line break or a space it holds would cut the line.
 Usage: include "glance.validate.apiNames" .
 */}}
 {{- define "glance.validate.apiNames" -}}
@@ -51,7 +52,8 @@ glanceAPIInternal/glanceAPIExternal: the workload name {{ printf "%s-external-ap
 {{- range $name, $type := $view.apiTypes }}
 {{- $max := int (sub 52 (add (len $fullname) 1 (len (get $suffix $type)))) -}}
 {{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $name) }}
-glanceAPIs.{{ $name }}: the API name must be a lowercase DNS label (a-z, 0-9 and '-', starting with a letter, not ending with '-'): rename it, for example to {{ regexReplaceAll "[^a-z0-9-]+" (lower $name) "-" | trimAll "-" | default "default" | quote }}
+{{- $suggestion := regexReplaceAll "[^a-z0-9-]+" (lower $name) "-" | trimAll "-" | default "default" }}
+glanceAPIs: the API name {{ $name | quote }} is not a lowercase DNS label (a-z, 0-9 and '-', starting with a letter, not ending with '-'): rename it, for example to {{ ternary $suggestion (printf "api-%s" $suggestion) (regexMatch "^[a-z]" $suggestion) | quote }}
 {{- else if lt $max 1 }}
 glanceAPIs.{{ $name }}: the name prefix {{ $fullname | quote }} ({{ len $fullname }} characters) leaves no room for API names of type {{ $type }}: set fullnameOverride to a shorter prefix
 {{- else if gt (len $name) $max }}
@@ -92,7 +94,9 @@ Usage: include "glance.validate.notifications" .
 {{- define "glance.validate.notifications" -}}
 {{- $bus := .Values.notificationsBus | default dict -}}
 {{- if and $bus.cluster (not $bus.transportURLSecret) }}
-notificationsBus.cluster: {{ $bus.cluster | quote }} is set but notificationsBus.transportURLSecret is empty: create a Secret whose key transport_url holds the transport URL of that cluster and name it in notificationsBus.transportURLSecret
+{{- /* The URL form the operator's TransportURL would have given: a user of the cluster, its Service, the vhost. */}}
+{{- $url := printf "rabbit://%s:PASSWORD@%s.%s.svc:5672/%s" ($bus.user | default "USER") $bus.cluster .Release.Namespace ($bus.vhost | default "") }}
+notificationsBus.cluster: {{ $bus.cluster | quote }} is set but notificationsBus.transportURLSecret is empty, and the chart cannot ask the cluster for a user: create a Secret whose key transport_url holds the cluster's transport URL (kubectl create secret generic glance-transport-url --namespace {{ .Release.Namespace }} --from-literal=transport_url={{ $url }}), then set notificationsBus.transportURLSecret: glance-transport-url
 {{- end }}
 {{- end -}}
 
@@ -265,14 +269,21 @@ extraMounts[{{ $i }}].extraVol[{{ $j }}].volumes[{{ $k }}].{{ $type }}: this vol
 {{- end -}}
 
 {{/*
-Kubernetes' cross-field rules for tolerations and probes, which a schema of each field alone
-cannot state.
+Kubernetes' rules for tolerations and probes that a schema of each field alone cannot state:
+keys and values of tolerations as their operator needs them, one handler per probe, a grace
+period for liveness probes only.
 Usage: include "glance.validate.scheduling" .
 */}}
 {{- define "glance.validate.scheduling" -}}
 {{- range $i, $given := .Values.tolerations }}
 {{- $t := $given | default dict -}}
 {{- $operator := $t.operator | default "Equal" -}}
+{{- if and $t.key (not (include "glance.validate.isQualifiedName" $t.key)) }}
+tolerations[{{ $i }}].key: {{ $t.key | quote }} is not a valid taint key (an optional DNS prefix and "/", then up to 63 characters of letters, digits, "-", "_" and ".")
+{{- end }}
+{{- if and (eq $operator "Equal") (not (include "glance.validate.isLabelValue" ($t.value | default ""))) }}
+tolerations[{{ $i }}].value: {{ $t.value | quote }} is not a valid label value (up to 63 characters of letters, digits, "-", "_" and ".", starting and ending with a letter or digit)
+{{- end }}
 {{- if and (not $t.key) (ne $operator "Exists") }}
 tolerations[{{ $i }}]: a toleration without a key must have operator Exists (it then matches every taint)
 {{- end }}
@@ -287,7 +298,7 @@ tolerations[{{ $i }}].tolerationSeconds: only a toleration with effect NoExecute
 {{- if $probe }}
 {{- $handlers := list -}}
 {{- range $h := list "exec" "httpGet" "tcpSocket" "grpc" -}}
-{{- if hasKey $probe $h -}}
+{{- if and (hasKey $probe $h) (not (kindIs "invalid" (index $probe $h))) -}}
 {{- $handlers = append $handlers $h -}}
 {{- end -}}
 {{- end -}}
@@ -297,6 +308,9 @@ probes.{{ $kind }}: a probe needs exactly one of exec, httpGet, tcpSocket or grp
 {{- if and (eq $kind "liveness") (not (kindIs "invalid" $probe.successThreshold)) (ne (int64 $probe.successThreshold) 1) }}
 probes.liveness.successThreshold: must be 1 for a liveness probe
 {{- end }}
+{{- if and (eq $kind "readiness") (not (kindIs "invalid" $probe.terminationGracePeriodSeconds)) }}
+probes.readiness.terminationGracePeriodSeconds: only a liveness probe may set it
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end -}}
@@ -304,7 +318,9 @@ probes.liveness.successThreshold: must be 1 for a liveness probe
 {{/*
 Kubernetes' size limits, checked where the values are: a Secret holds at most 1 MiB (a config
 Secret holds customServiceConfig and policy, beside about 16 KiB of generated files) and an
-object's annotations at most 256 KiB.
+object's annotations at most 256 KiB: commonAnnotations and podAnnotations leave room for the
+chart's own, and the objects that take annotations of their own (the ServiceAccount, the
+Ingress, each Service; the API pods their networks) are counted whole, keys and values.
 Usage: include "glance.validate.sizes" .
 */}}
 {{- define "glance.validate.sizes" -}}
@@ -327,17 +343,48 @@ Usage: include "glance.validate.sizes" .
 {{ $key }}: {{ $size }} bytes of annotations leave no room within Kubernetes' limit of 256 KiB per object for the chart's own: keep them under 192 KiB
 {{- end }}
 {{- end }}
+{{- $objects := dict -}}
+{{- if .Values.serviceAccount.create -}}
+{{- $_ := set $objects "serviceAccount.annotations" (dict "own" .Values.serviceAccount.annotations "object" "the ServiceAccount") -}}
+{{- end -}}
+{{- if .Values.ingress.enabled -}}
+{{- $_ := set $objects "ingress.annotations" (dict "own" .Values.ingress.annotations "object" "the Ingress") -}}
+{{- end -}}
+{{- range $item := .glanceView.instances -}}
+{{- range $service := $item.services -}}
+{{- $_ := set $objects (printf "glanceAPIs.%s.override.service.%s.metadata.annotations" $item.api $service.endpoint) (dict "own" $service.override.metadata.annotations "object" (printf "the Service %s" $service.name)) -}}
+{{- end -}}
+{{- end -}}
+{{- range $path, $object := $objects }}
+{{- $size := 0 -}}
+{{- range $k, $v := merge (deepCopy ($object.own | default dict)) ($.Values.commonAnnotations | default dict) -}}
+{{- $size = add $size (len $k) (len (toString $v)) -}}
+{{- end -}}
+{{- if gt $size 262144 }}
+{{ $path }}: {{ $object.object }} would carry {{ $size }} bytes of annotations with commonAnnotations, more than Kubernetes' limit of 262144 (256 KiB) per object: keep them together under it
+{{- end }}
+{{- end }}
+{{- range $item := .glanceView.instances }}
+{{- with $item.networks }}
+{{- $own := dict "checksum/config" (repeat 64 "0") "checksum/scripts" (repeat 64 "0") "k8s.v1.cni.cncf.io/networks" (include "glance.pod.networks" (dict "context" $ "networks" .)) -}}
+{{- $size := 0 -}}
+{{- range $k, $v := merge $own ($.Values.podAnnotations | default dict) -}}
+{{- $size = add $size (len $k) (len (toString $v)) -}}
+{{- end -}}
+{{- if gt $size 262144 }}
+podAnnotations: the pods of {{ $item.workload }} would carry {{ $size }} bytes of annotations with the chart's, {{ len . }} networks among them, more than Kubernetes' limit of 262144 (256 KiB) per object: shorten podAnnotations or attach fewer networks
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/*
 Rules of Kubernetes' own validation for the objects values carry, which their OpenAPI schema
-does not state: names, references, quantities, and the keys of labels and annotations.
+does not state: names, references, and the keys of labels and annotations.
 Usage: include "glance.validate.objects" .
 */}}
 {{- define "glance.validate.objects" -}}
 {{- $label := "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" -}}
-{{- $qualified := "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" -}}
-{{- $quantity := "^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$" -}}
 {{- range $i, $group := .Values.extraMounts }}
 {{- range $j, $vol := $group.extraVol }}
 {{- $at := printf "extraMounts[%d].extraVol[%d]" $i $j -}}
@@ -362,22 +409,6 @@ Usage: include "glance.validate.objects" .
 {{- end }}
 {{- if not (hasPrefix "/" (toString ($mount.mountPath | default ""))) }}
 {{ $at }}.mounts[{{ $k }}].mountPath: must be an absolute path
-{{- end }}
-{{- end }}
-{{- end }}
-{{- end }}
-{{- $resources := dict "hooks.resources" (.Values.hooks.resources | default dict) -}}
-{{- range $name, $api := .Values.glanceAPIs | default dict -}}
-{{- $_ := set $resources (printf "glanceAPIs.%s.resources" $name) (($api | default dict).resources | default dict) -}}
-{{- end -}}
-{{- range $key := list "glanceAPIInternal" "glanceAPIExternal" -}}
-{{- $_ := set $resources (printf "%s.resources" $key) ((get $.Values $key | default dict).resources | default dict) -}}
-{{- end -}}
-{{- range $path, $r := $resources }}
-{{- range $part := list "requests" "limits" }}
-{{- range $res, $amount := get $r $part | default dict }}
-{{- if not (regexMatch $quantity (toString $amount)) }}
-{{ $path }}.{{ $part }}.{{ $res }}: {{ toString $amount | quote }} is not a quantity (for example 500m, 2, 1Gi)
 {{- end }}
 {{- end }}
 {{- end }}
@@ -422,9 +453,214 @@ topologySpreadConstraints[{{ $i }}].whenUnsatisfiable: must be DoNotSchedule or 
 {{- end -}}
 {{- range $path, $map := $keyed }}
 {{- range $k, $_ := $map | default dict }}
-{{- if or (not (regexMatch $qualified $k)) (gt (len (regexReplaceAll "^.*/" $k "")) 63) }}
+{{- if not (include "glance.validate.isQualifiedName" $k) }}
 {{ $path }}: the key {{ $k | quote }} is not a valid label or annotation key (an optional DNS prefix and "/", then up to 63 characters of letters, digits, "-", "_" and ".")
 {{- end }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/*
+Kubernetes' rules for the compute resources of a container: names of resources a container can
+request, amounts that are quantities, a request at most its limit. Huge pages and extended
+resources (<domain>/<name>) cannot be overcommitted: a request needs a limit equal to it. They
+come whole, extended resources as integers, huge pages as pages of the size their name gives,
+and huge pages need cpu or memory beside them. Claims name the pod's resource claims, and the
+chart's pods have none. Amounts compare exactly (_quantity.tpl).
+Usage: include "glance.validate.resources" .
+*/}}
+{{- define "glance.validate.resources" -}}
+{{- $quantity := "^[+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]{1,3}))?$" -}}
+{{- $counted := include "glance.quantity.orderKey" "9223372036854775e0" -}}
+{{- $bytes := include "glance.quantity.orderKey" "9223372036854775807e0" -}}
+{{- $resources := dict "hooks.resources" (.Values.hooks.resources | default dict) -}}
+{{- range $name, $api := .Values.glanceAPIs | default dict -}}
+{{- $_ := set $resources (printf "glanceAPIs.%s.resources" $name) (($api | default dict).resources | default dict) -}}
+{{- end -}}
+{{- range $key := list "glanceAPIInternal" "glanceAPIExternal" -}}
+{{- $_ := set $resources (printf "%s.resources" $key) ((get $.Values $key | default dict).resources | default dict) -}}
+{{- end -}}
+{{- range $path, $r := $resources }}
+{{- $keys := dict "requests" dict "limits" dict -}}
+{{- $names := concat (keys ($r.requests | default dict)) (keys ($r.limits | default dict)) -}}
+{{- range $part := list "requests" "limits" }}
+{{- range $res, $amount := get $r $part | default dict }}
+{{- $at := printf "%s.%s.%s" $path $part $res -}}
+{{- if not (include "glance.validate.isContainerResource" $res) }}
+{{ $path }}.{{ $part }}: {{ $res | quote }} is not a resource a container can request: use cpu, memory, ephemeral-storage, hugepages-<page size> (as hugepages-2Mi) or an extended resource <domain>/<name>
+{{- else if not (regexMatch $quantity (toString $amount)) }}
+{{ $at }}: {{ toString $amount | quote }} is not a quantity (for example 500m, 2, 1Gi)
+{{- else }}
+{{- $value := include "glance.quantity.decimal" $amount -}}
+{{- $key := include "glance.quantity.orderKey" $value -}}
+{{- $_ := set (get $keys $part) $res $key -}}
+{{- if hasPrefix "hugepages-" $res }}
+{{- $size := include "glance.quantity.decimal" (trimPrefix "hugepages-" $res) -}}
+{{- if or (gt $key $bytes) (gt (include "glance.quantity.orderKey" $size) $counted) (ne (mod (include "glance.quantity.ceiling" $value | atoi) (include "glance.quantity.ceiling" $size | atoi)) 0) }}
+{{ $at }}: {{ toString $amount | quote }} is not a whole number of pages of {{ trimPrefix "hugepages-" $res }}: use a multiple of {{ trimPrefix "hugepages-" $res }}
+{{- end }}
+{{- else if and (contains "/" $res) (not (contains "kubernetes.io/" $res)) (or (hasPrefix "-" (regexReplaceAll "^[^e]*e" $value "")) (gt $key $counted)) }}
+{{ $at }}: {{ toString $amount | quote }} is not a whole number of at most 9223372036854775, as an extended resource needs
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- range $res, $request := $keys.requests }}
+{{- $exact := or (hasPrefix "hugepages-" $res) (and (contains "/" $res) (not (contains "kubernetes.io/" $res))) -}}
+{{- $given := toString (get $r.requests $res) -}}
+{{- if not (hasKey ($r.limits | default dict) $res) }}
+{{- if $exact }}
+{{ $path }}.limits.{{ $res }}: required, since {{ $res }} cannot be overcommitted: set it to the request, {{ $given | quote }}
+{{- end }}
+{{- else if hasKey $keys.limits $res }}
+{{- $limit := toString (get $r.limits $res) -}}
+{{- if and $exact (ne $request (get $keys.limits $res)) }}
+{{ $path }}.requests.{{ $res }}: the request {{ $given | quote }} differs from the limit {{ $limit | quote }}, but {{ $res }} cannot be overcommitted: set both to the same amount
+{{- else if gt $request (get $keys.limits $res) }}
+{{ $path }}.requests.{{ $res }}: the request {{ $given | quote }} is more than the limit {{ $limit | quote }}: lower the request or raise the limit
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $huge := false -}}
+{{- range $names -}}
+{{- if hasPrefix "hugepages-" . -}}
+{{- $huge = true -}}
+{{- end -}}
+{{- end -}}
+{{- if and $huge (not (has "cpu" $names)) (not (has "memory" $names)) }}
+{{ $path }}: huge pages need a cpu or memory request or limit beside them: add one
+{{- end }}
+{{- if $r.claims }}
+{{ $path }}.claims: the chart's pods declare no resource claims (spec.resourceClaims) for a container to use: remove it
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+A CronJob schedule as the CronJob controller reads it (the schema holds its shape of five
+fields): each value within its field's range (minute 0-59, hour 0-23, day of month 1-31, month
+1-12 or jan-dec, day of week 0-6 or sun-sat), ranges from low to high, steps of 1 or more.
+Usage: include "glance.validate.schedules" .
+*/}}
+{{- define "glance.validate.schedules" -}}
+{{- $schedules := dict "dbPurge.schedule" .Values.dbPurge.schedule -}}
+{{- range $key, $schedule := pick (.Values.imageCache | default dict) "cleanerScheduler" "prunerScheduler" -}}
+{{- $_ := set $schedules (printf "imageCache.%s" $key) $schedule -}}
+{{- end -}}
+{{- range $name, $api := .Values.glanceAPIs | default dict -}}
+{{- range $key, $schedule := pick (($api | default dict).imageCache | default dict) "cleanerScheduler" "prunerScheduler" -}}
+{{- $_ := set $schedules (printf "glanceAPIs.%s.imageCache.%s" $name $key) $schedule -}}
+{{- end -}}
+{{- end -}}
+{{- $months := dict "jan" 1 "feb" 2 "mar" 3 "apr" 4 "may" 5 "jun" 6 "jul" 7 "aug" 8 "sep" 9 "oct" 10 "nov" 11 "dec" 12 -}}
+{{- $days := dict "sun" 0 "mon" 1 "tue" 2 "wed" 3 "thu" 4 "fri" 5 "sat" 6 -}}
+{{- $fields := list (dict "name" "minute" "min" 0 "max" 59 "names" dict "hint" "") (dict "name" "hour" "min" 0 "max" 23 "names" dict "hint" "") (dict "name" "day of month" "min" 1 "max" 31 "names" dict "hint" "") (dict "name" "month" "min" 1 "max" 12 "names" $months "hint" " or jan-dec") (dict "name" "day of week" "min" 0 "max" 6 "names" $days "hint" " or sun-sat") -}}
+{{- range $path, $given := $schedules }}
+{{- $schedule := toString $given -}}
+{{- if and $schedule (not (hasPrefix "@" $schedule)) }}
+{{- range $i, $text := regexSplit " +" $schedule -1 }}
+{{- $field := index $fields $i -}}
+{{- range $item := splitList "," $text | compact }}
+{{- $parts := splitList "/" $item -}}
+{{- $ends := splitList "-" (first $parts) -}}
+{{- $numbers := list -}}
+{{- $problem := "" -}}
+{{- if or (gt (len $parts) 2) (gt (len $ends) 2) (has "" $ends) -}}
+{{- $problem = printf "%q in %q is not a %s, a range or a step: write for example 5, 1-5, */15 or 0-30/10" $item $schedule $field.name -}}
+{{- else if and (eq (len $parts) 2) (not (regexMatch "^0*[1-9][0-9]{0,17}$" (last $parts))) -}}
+{{- $problem = printf "the step %q in %q is not a whole number of 1 or more" (last $parts) $schedule -}}
+{{- else if not (has (first $parts) (list "*" "?")) -}}
+{{- range $end := $ends -}}
+{{- if hasKey $field.names (lower $end) -}}
+{{- $numbers = append $numbers (get $field.names (lower $end)) -}}
+{{- else if and (regexMatch "^0*[0-9]{1,2}$" $end) (le (atoi $end) (int $field.max)) (ge (atoi $end) (int $field.min)) -}}
+{{- $numbers = append $numbers (atoi $end) -}}
+{{- else if not $problem -}}
+{{- $problem = printf "%q in %q is not a %s: use %d-%d%s" $end $schedule $field.name $field.min $field.max $field.hint -}}
+{{- end -}}
+{{- end -}}
+{{- if and (not $problem) (gt (int (first $numbers)) (int (last $numbers))) -}}
+{{- $problem = printf "the %s range %q in %q ends before it starts: write the lower value first" $field.name (first $parts) $schedule -}}
+{{- end -}}
+{{- end -}}
+{{- with $problem }}
+{{ $path }}: {{ . }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+An API's override.probes: an Exec probe runs a command and nothing else; the command is only
+for Exec; path, port and scheme are only for an HTTP GET.
+Usage: include "glance.validate.probes" .
+*/}}
+{{- define "glance.validate.probes" -}}
+{{- range $name, $api := .Values.glanceAPIs | default dict }}
+{{- range $probe, $conf := dig "override" "probes" dict ($api | default dict) }}
+{{- $path := printf "glanceAPIs.%s.override.probes.%s" $name $probe }}
+{{- $conf = $conf | default dict }}
+{{- $http := keys (pick $conf "path" "port" "scheme") | sortAlpha }}
+{{- if eq ($conf.type | default "") "Exec" }}
+{{- if not $conf.command }}
+{{ $path }}: type Exec needs a command: set command, for example ["/bin/true"], or use type HTTP
+{{- end }}
+{{- with $http }}
+{{ $path }}: {{ join ", " . }} only apply to an HTTP probe, not to type Exec: remove them or use type HTTP
+{{- end }}
+{{- else if hasKey $conf "command" }}
+{{ $path }}: command only applies to type Exec: set type: Exec, or remove command
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+"true" for a qualified name (a label, annotation or taint key): an optional DNS subdomain of at
+most 253 characters and "/", then at most 63 letters, digits, "-", "_" and "."; empty otherwise.
+Usage: include "glance.validate.isQualifiedName" "example.com/team"
+*/}}
+{{- define "glance.validate.isQualifiedName" -}}
+{{- $name := regexReplaceAll "^.*/" . "" -}}
+{{- if and (regexMatch "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$" .) (le (len $name) 63) (le (len .) (add 254 (len $name))) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/*
+"true" for a label value: empty, or at most 63 letters, digits, "-", "_" and ".", starting and
+ending with a letter or digit; empty otherwise.
+Usage: include "glance.validate.isLabelValue" "v1.2"
+*/}}
+{{- define "glance.validate.isLabelValue" -}}
+{{- if and (regexMatch "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$" .) (le (len .) 63) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{/*
+"true" for a resource a container can request (ValidateContainerResourceName): cpu, memory,
+ephemeral-storage, huge pages of a page size (hugepages-2Mi), or <domain>/<name>. The domain is a
+DNS subdomain: of at most 253 characters under kubernetes.io, else an extended resource's, of at
+most 244 that starts with neither requests. nor hugepages- (names Kubernetes reads otherwise).
+Empty otherwise.
+Usage: include "glance.validate.isContainerResource" "example.com/gpu"
+*/}}
+{{- define "glance.validate.isContainerResource" -}}
+{{- $domain := regexReplaceAll "/.*$" . "" -}}
+{{- if has . (list "cpu" "memory" "ephemeral-storage") -}}
+true
+{{- else if regexMatch "^hugepages-[1-9][0-9]{0,50}([KMGTPE]i|[kMGTPE])?$" . -}}
+true
+{{- else if and (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$" .) (not (hasPrefix "hugepages-" .)) -}}
+{{- if contains "kubernetes.io/" . -}}
+{{- if le (len $domain) 253 -}}
+true
+{{- end -}}
+{{- else if and (le (len $domain) 244) (not (hasPrefix "requests." .)) -}}
+true
+{{- end -}}
+{{- end -}}
 {{- end -}}

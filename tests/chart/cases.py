@@ -57,6 +57,20 @@ def matrix() -> dict[str, dict[str, Any]]:
             }
         }
     }
+    out["probe-overrides"] = {
+        "glanceAPIs": {
+            first: {
+                "type": "single",
+                "override": {
+                    "probes": {
+                        "livenessProbes": {"type": "Exec", "command": ["/bin/true"]},
+                        "readinessProbes": {"path": "/healthcheck", "timeoutSeconds": 2000000},
+                        "startupProbes": {"failureThreshold": 30, "periodSeconds": 10},
+                    }
+                },
+            }
+        }
+    }
     out["older-layout"] = {
         "glanceAPIInternal": {"replicas": 2, "networkAttachments": ["storage"]},
         "glanceAPIExternal": {"replicas": 1},

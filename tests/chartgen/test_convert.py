@@ -42,24 +42,22 @@ def test_ini_text_is_written_as_a_literal_block_in_key_order() -> None:
 def test_what_the_operator_ignores_is_dropped_with_one_warning_per_path() -> None:
     spec = {
         "glanceAPIs": {
-            "a": {"preserveJobs": False, "auth": {}, "override": {"probes": {}, "service": {}}},
+            "a": {"preserveJobs": False, "auth": {}, "override": {"probes": {}}},
             "b": {"replicas": 2},
         }
     }
     adapted, warnings = adapt(spec)
-    assert adapted == {"glanceAPIs": {"a": {"override": {"service": {}}}, "b": {"replicas": 2}}}
+    assert adapted == {"glanceAPIs": {"a": {"override": {"probes": {}}}, "b": {"replicas": 2}}}
     assert warnings == [
         "dropped glanceAPIs.a.preserveJobs: the operator's Glance CRD has no such field, so its"
         " API server drops it too",
         "dropped glanceAPIs.a.auth: empty, as the operator's defaulting webhook writes it; it"
         " sets nothing",
-        "dropped glanceAPIs.a.override.probes: empty, as the operator's defaulting webhook"
-        " writes it; it sets nothing",
     ]
     assert spec["glanceAPIs"]["a"]["preserveJobs"] is False  # the input is left alone
 
 
-def test_an_auth_or_probes_that_sets_something_is_kept_for_the_schema_to_judge() -> None:
+def test_an_auth_that_sets_something_is_kept_for_the_schema_to_judge() -> None:
     spec = {"glanceAPIs": {"a": {"auth": {"applicationCredentialSecret": "ac"}}}}
     assert adapt(spec) == (spec, [])
 

@@ -49,7 +49,7 @@ def test_the_reference_typo_is_refused_as_the_guide_shows(tmp_path: Path) -> Non
 
 
 def test_a_resource_read_back_from_an_operator_cluster_converts(helm: Path, tmp_path: Path) -> None:
-    """kubectl get output (status, managedFields, the webhook's empty objects, preserveJobs,
+    """kubectl get output (status, managedFields, the webhook's empty auth and probes, preserveJobs,
     notificationBusInstance): converts, warning about exactly what changed, and renders once
     the transport URL Secret the chart asks for is named."""
     source = ROOT / "tests" / "data" / "operator" / "kubectl-get.yaml"
@@ -62,8 +62,6 @@ def test_a_resource_read_back_from_an_operator_cluster_converts(helm: Path, tmp_
         " field, so its API server drops it too",
         where + "dropped glanceAPIs.default.auth: empty, as the operator's defaulting webhook"
         " writes it; it sets nothing",
-        where + "dropped glanceAPIs.default.override.probes: empty, as the operator's defaulting"
-        " webhook writes it; it sets nothing",
     ]
     values = tmp_path / "values.yaml"
     values.write_text(converted.stdout)

@@ -9,23 +9,9 @@ import pytest
 from tests.fuzz.conftest import Case, Run
 from tests.fuzz.verdict import DROPS_OR_FLOATS, IDS, REFUSED_BY_KUBERNETES, TEMPLATE_ERROR
 
-# Failure classes the chart still has, and their causes; expected to fail until it is fixed.
-KNOWN: dict[str, str] = {
-    REFUSED_BY_KUBERNETES: (
-        "values Kubernetes refuses that neither the schema nor a chart rule states yet:"
-        " resource requests above their limits and unknown resource names, cron fields out"
-        " of range (61 * * * *), Service override annotations over 256 KiB, projected volume"
-        " sources without a name"
-    ),
-}
-
+# The classes no document may end in: each is a bug of the chart.
 FAILURES = [
-    pytest.param(
-        cls,
-        id=IDS[cls],
-        marks=[pytest.mark.xfail(reason=KNOWN[cls], strict=False)] if cls in KNOWN else [],
-    )
-    for cls in (REFUSED_BY_KUBERNETES, DROPS_OR_FLOATS, TEMPLATE_ERROR)
+    pytest.param(c, id=IDS[c]) for c in (REFUSED_BY_KUBERNETES, DROPS_OR_FLOATS, TEMPLATE_ERROR)
 ]
 
 
