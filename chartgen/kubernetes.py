@@ -166,6 +166,8 @@ NAME_RULES: dict[str, dict[str, Any]] = {
     },
     # A count Kubernetes keeps in 32 bits.
     "int32": {"maximum": 2147483647},
+    # A list of user or group IDs, each as Kubernetes takes one: 0 to 2^31-1.
+    "ids": {"items": {"type": "integer", "minimum": 0, "maximum": 2147483647}},
     # A count or a duration that may not be negative, or must be 1 at least.
     "non-negative": {"minimum": 0},
     "positive": {"minimum": 1},
