@@ -16,7 +16,7 @@ KIND = "Glance"
 IGNORED_PER_API = ("preserveJobs",)
 # Objects the operator's defaulting webhook writes, empty, on every API, that the chart does
 # not take: empty, they set nothing.
-EMPTY_DEFAULTS_PER_API = (("auth",),)
+EMPTY_DEFAULTS_PER_API = ("auth",)
 
 
 def spec_of(document: Any, source: str) -> dict[str, Any]:
@@ -99,15 +99,11 @@ def adapt(spec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                     f"dropped glanceAPIs.{name}.{key}: the operator's Glance CRD has no such"
                     " field, so its API server drops it too"
                 )
-        for path in EMPTY_DEFAULTS_PER_API:
-            *parents, last = path
-            holder = api
-            for key in parents:
-                holder = holder.get(key) if isinstance(holder, dict) else None
-            if isinstance(holder, dict) and holder.get(last) == {}:
-                del holder[last]
+        for key in EMPTY_DEFAULTS_PER_API:
+            if api.get(key) == {}:
+                del api[key]
                 warnings.append(
-                    f"dropped glanceAPIs.{name}.{'.'.join(path)}: empty, as the operator's"
-                    " defaulting webhook writes it; it sets nothing"
+                    f"dropped glanceAPIs.{name}.{key}: empty, as the operator's defaulting"
+                    " webhook writes it; it sets nothing"
                 )
     return out, warnings
