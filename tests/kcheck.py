@@ -6,10 +6,18 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from tests.conftest import ROOT
 
 KCHECK = ROOT / "bin" / "kcheck"
 NAMESPACE = "openstack"
+
+
+def require() -> None:
+    """Fail the test, with the fix, when kcheck is not built."""
+    if not KCHECK.is_file():
+        pytest.fail(f"{KCHECK} is missing: run `make kcheck`", pytrace=False)
 
 
 def problems(manifest: str, relaxed_api_pods: bool = False) -> list[str]:
@@ -17,6 +25,7 @@ def problems(manifest: str, relaxed_api_pods: bool = False) -> list[str]:
 
     relaxed_api_pods: the StatefulSets may break the restricted profile (backendHostAccess).
     """
+    require()
     checked = subprocess.run(
         [str(KCHECK), NAMESPACE], input=manifest, capture_output=True, text=True, check=False
     )

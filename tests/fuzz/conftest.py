@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
+from tests import kcheck
 from tests.conftest import HELMS, ROOT
 from tests.fuzz import mutate
 from tests.fuzz.verdict import CLASSES, PASSES, Verdict, judge
-from tests.kcheck import KCHECK
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 MUTATIONS = int(os.environ.get("FUZZ_MUTATIONS", "300"))
@@ -60,8 +60,7 @@ RUNS: dict[str, Run] = {}
 
 def _judged(feed: Callable[[Callable[[str, dict[str, Any]], None]], None], name: str) -> Run:
     """Judge every document `feed` produces, with two workers, in the order fed."""
-    if not KCHECK.is_file():
-        pytest.fail(f"{KCHECK} is missing: run `make kcheck`")
+    kcheck.require()
     pending: list[tuple[str, dict[str, Any], Future[Verdict], Future[Verdict] | None]] = []
     with ThreadPoolExecutor(WORKERS) as pool:
 
