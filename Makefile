@@ -134,8 +134,8 @@ bench: tools services e2e-deps
 	@$(PY) benchmarks/bench_serving.py
 
 ## fast: the suites that need neither root nor services: generator, renders under both Helms,
-## pod programs, golden renders, helm-unittest (about a minute warm)
-fast: venv helm-tools argocheck
+## pod programs, golden renders, helm-unittest (about two and a half minutes warm)
+fast: venv helm-tools argocheck kcheck
 	@$(PY) -m pytest -q tests/chartgen tests/chart tests/pod tests/test_golden.py \
 		tests/test_self_contained.py --deselect tests/chart/test_httpd.py
 	@$(HELM) unittest chart
