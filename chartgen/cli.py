@@ -110,13 +110,28 @@ chart_option = click.option(
 
 @main.command("convert")
 @click.argument("resource", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "topologies", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 @chart_option
-def convert_command(resource: Path, output: Path | None, chart: Path) -> None:
-    """Print chart values for a Glance RESOURCE (a whole resource or its spec)."""
+def convert_command(
+    resource: Path, topologies: tuple[Path, ...], output: Path | None, chart: Path
+) -> None:
+    """Print chart values for a Glance RESOURCE (a whole resource or its spec).
+
+    Each TOPOLOGIES file holds the Topology resources its topologyRefs name (one or more
+    documents, or a List, as `kubectl get topology -o yaml` prints them); their affinity and
+    topologySpreadConstraints are written in the topologyRefs' place."""
     document = load_yaml(resource)
     spec, warnings = convert.adapt(convert.spec_of(document, str(resource)))
-    for warning in warnings:
+    given = [t for f in topologies for t in convert.topologies_in(read_text(f), str(f))]
+    whole = convert.is_resource(document)
+    namespace = (document.get("metadata") or {}).get("namespace") if whole else None
+    spec, inlined = convert.inline_topologies(
+        spec, given, namespace, str(resource), "spec." if whole else ""
+    )
+    for warning in warnings + inlined:
         click.echo(f"warning: {resource}: {warning}", err=True)
     check_values(chart, [spec], str(resource))
     name = (document.get("metadata") or {}).get("name") if "spec" in document else None
@@ -126,6 +141,14 @@ def convert_command(resource: Path, output: Path | None, chart: Path) -> None:
         output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+def read_text(path: Path) -> str:
+    """The text of an input file, naming it in any error."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from exc
 
 
 def render_problems(helm: str, chart: Path, files: tuple[Path, ...]) -> list[Diagnostic]:

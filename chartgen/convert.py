@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
-from chartgen.errors import InputError
+from chartgen.errors import Diagnostic, InputError
 
 GROUP = "glance.openstack.org"
 KIND = "Glance"
@@ -106,4 +107,242 @@ def adapt(spec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                     f"dropped glanceAPIs.{name}.{key}: empty, as the operator's defaulting"
                     " webhook writes it; it sets nothing"
                 )
+    return out, warnings
+
+
+TOPOLOGY_GROUP = "topology.openstack.org"
+TOPOLOGY_KIND = "Topology"
+# What the operator applies to the API pods from a Topology's spec, each with the type of its
+# value (whose empty value, set on an API, keeps the top-level one from applying there).
+TOPOLOGY_FIELDS: dict[str, type] = {"topologySpreadConstraints": list, "affinity": dict}
+AFFINITY_FIELDS = ("nodeAffinity", "podAffinity", "podAntiAffinity")
+# What a spread constraint without a labelSelector gets, as the operator gives it the labels of
+# its pods: the API pods, those of each instance of each release and API counted apart.
+DEFAULT_SPREAD_SELECTOR: dict[str, Any] = {
+    "labelSelector": {"matchLabels": {"app.kubernetes.io/component": "api"}},
+    "matchLabelKeys": [
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/instance",
+        "glance.openstack.org/api",
+        "glance.openstack.org/api-instance",
+    ],
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Topology:
+    """A Topology resource: the file it came from, its name and namespace, and its spec."""
+
+    source: str
+    name: str
+    namespace: str | None
+    spec: dict[str, Any]
+
+    def label(self) -> str:
+        """How messages name it."""
+        return f"Topology {self.name!r} ({self.source})"
+
+
+def topology_of(document: Any, source: str) -> Topology:
+    """One Topology resource; another kind, or a spec the chart cannot take whole, is refused."""
+    kind = document.get("kind") if isinstance(document, dict) else None
+    api_version = str(document.get("apiVersion", "")) if isinstance(document, dict) else ""
+    if kind != TOPOLOGY_KIND or api_version.split("/")[0] != TOPOLOGY_GROUP:
+        raise InputError(
+            f"{source}: holds a {kind!r} of {api_version!r}; expected kind {TOPOLOGY_KIND} of"
+            f" {TOPOLOGY_GROUP}/v1beta1, as `kubectl get topology <name> -o yaml` prints it"
+        )
+    metadata = document.get("metadata") or {}
+    name = metadata.get("name")
+    if not isinstance(name, str) or not name:
+        raise InputError(f"{source}: a Topology without metadata.name")
+    where = f"{source}: Topology {name!r}"
+    spec = document.get("spec") or {}
+    if not isinstance(spec, dict):
+        raise InputError(f"{where}: spec must be a mapping")
+    spec = {k: v for k, v in spec.items() if v is not None}
+    unknown = [f"spec.{k}" for k in spec if k not in TOPOLOGY_FIELDS]
+    if unknown:
+        raise InputError(
+            f"{where}: the chart does not take {', '.join(unknown)}: it takes spec.affinity and"
+            " spec.topologySpreadConstraints of a Topology; remove the rest"
+        )
+    for key, shape in TOPOLOGY_FIELDS.items():
+        if key in spec and not isinstance(spec[key], shape):
+            raise InputError(f"{where}: spec.{key} must be a {shape.__name__}")
+    unknown = [f"spec.affinity.{k}" for k in spec.get("affinity", {}) if k not in AFFINITY_FIELDS]
+    if unknown:
+        raise InputError(
+            f"{where}: the chart does not take {', '.join(unknown)}: an affinity holds"
+            f" {', '.join(AFFINITY_FIELDS)}"
+        )
+    namespace = metadata.get("namespace")
+    return Topology(source, name, str(namespace) if namespace else None, spec)
+
+
+def topologies_in(text: str, source: str) -> list[Topology]:
+    """The Topology resources of a file: one or more documents, each a Topology or a List of
+    them (what `kubectl get topology -o yaml` prints without a name)."""
+    try:
+        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as exc:
+        raise InputError(f"{source}: not valid YAML: {exc}") from exc
+    found: list[Any] = []
+    for document in documents:
+        listed = isinstance(document, dict) and str(document.get("kind", "")).endswith("List")
+        found += (document.get("items") or []) if listed else [document]
+    if not found:
+        raise InputError(f"{source}: holds no Topology")
+    return [topology_of(d, source) for d in found]
+
+
+def spliced(mapping: dict[str, Any], key: str, items: dict[str, Any]) -> dict[str, Any]:
+    """`mapping` with `key` replaced, in its place, by `items`."""
+    out: dict[str, Any] = {}
+    for k, v in mapping.items():
+        out.update(items if k == key else {k: v})
+    return out
+
+
+def named_by(
+    topologies: list[Topology], ref: dict[str, Any], namespace: str | None
+) -> list[Topology]:
+    """The Topologies a topologyRef may name: in its own namespace when it sets one other than
+    the Glance resource's (`namespace`), else in that one or in none."""
+    own = ref.get("namespace") or None
+    if own and own != namespace:
+        return [t for t in topologies if t.name == ref["name"] and t.namespace == own]
+    return [
+        t
+        for t in topologies
+        if t.name == ref["name"] and (namespace is None or t.namespace in (None, namespace))
+    ]
+
+
+def with_selectors(at: str, constraints: list[Any]) -> tuple[list[Any], list[str]]:
+    """Spread constraints with DEFAULT_SPREAD_SELECTOR on those without a labelSelector (their
+    own matchLabelKeys kept), and a warning for each."""
+    out, warnings = [], []
+    for i, constraint in enumerate(constraints):
+        if isinstance(constraint, dict) and "labelSelector" not in constraint:
+            added = {k: v for k, v in DEFAULT_SPREAD_SELECTOR.items() if k not in constraint}
+            constraint = {**constraint, **copy.deepcopy(added)}
+            warnings.append(
+                f"{at}[{i}]: no labelSelector, for which the operator took its pods' labels: set"
+                " to the API pods (app.kubernetes.io/component: api), with matchLabelKeys"
+                " counting each instance apart; the chart takes a constraint as written"
+            )
+        out.append(constraint)
+    return out, warnings
+
+
+def resolve_refs(
+    places: list[tuple[str, dict[str, Any]]],
+    topologies: list[Topology],
+    namespace: str | None,
+    source: str,
+    field_prefix: str,
+) -> dict[str, Topology]:
+    """The Topology of each place (a path prefix and the mapping there) that has a topologyRef.
+
+    Refused naming the field: a malformed topologyRef, one beside the keys it fills in, and
+    (all at once) those whose Topology is not given, with the command that fetches it.
+    """
+    found: dict[str, Topology] = {}
+    missing = []
+    for at, holder in places:
+        if "topologyRef" not in holder:
+            continue
+        path = f"{field_prefix}{at}topologyRef"
+        ref = holder["topologyRef"]
+        if not isinstance(ref, dict) or not isinstance(ref.get("name"), str) or not ref["name"]:
+            raise InputError(f"{source}: {path}: expected {{name: <Topology>, namespace: ...}}")
+        unknown = sorted(set(ref) - {"name", "namespace"})
+        if unknown:
+            raise InputError(f"{source}: {path}: unknown key(s) {', '.join(unknown)}")
+        clash = [at + k for k in TOPOLOGY_FIELDS if k in holder]
+        if clash:
+            raise InputError(
+                f"{source}: {path}: set beside {', '.join(clash)}, which it fills in: keep one"
+            )
+        matches = named_by(topologies, ref, namespace)
+        ns = ref.get("namespace") or namespace or "<namespace>"
+        if len(matches) > 1:
+            raise InputError(
+                f"{source}: {path}: Topology {ref['name']!r} is given in several namespaces: set"
+                " its namespace in the topologyRef"
+            )
+        if matches:
+            found[at] = matches[0]
+            continue
+        missing.append(
+            Diagnostic(
+                "error",
+                path,
+                f"no Topology {ref['name']!r} of namespace {ns} was given: `kubectl get topology"
+                f" {ref['name']} -n {ns} -o yaml > topology.yaml`, then pass the file:"
+                f" `chartgen convert {source} topology.yaml`",
+            )
+        )
+    if missing:
+        raise InputError(f"{source}: {len(missing)} topologyRef(s) name no given Topology", missing)
+    return found
+
+
+def inline_topologies(
+    spec: dict[str, Any],
+    topologies: list[Topology],
+    namespace: str | None,
+    source: str,
+    field_prefix: str = "spec.",
+) -> tuple[dict[str, Any], list[str]]:
+    """The spec with each topologyRef (top level, per API) replaced by the affinity and
+    topologySpreadConstraints of the Topology it names, and one warning per path changed.
+
+    An API's topologyRef replaces the top-level one whole, as in the operator: what its Topology
+    lacks and the top level sets, the API sets empty. `namespace` is the Glance resource's;
+    errors name the resource's fields as `field_prefix` + their path in the spec.
+    """
+    names = [(t.name, t.namespace) for t in topologies]
+    twice = sorted({n for n in names if names.count(n) > 1}, key=str)
+    if twice:
+        twice_name, twice_ns = twice[0]
+        raise InputError(
+            f"Topology {twice_name!r} of namespace {twice_ns or '(none)'} is given twice"
+        )
+    out = copy.deepcopy(spec)
+    apis = out.get("glanceAPIs") if isinstance(out.get("glanceAPIs"), dict) else {}
+    places: list[tuple[str, str | None, dict[str, Any]]] = [("", None, out)] + [
+        (f"glanceAPIs.{name}.", name, api) for name, api in apis.items() if isinstance(api, dict)
+    ]
+    found = resolve_refs(
+        [(at, h) for at, _, h in places], topologies, namespace, source, field_prefix
+    )
+    warnings = []
+    for at, api, holder in places:
+        topology = found.get(at)
+        if topology is None:
+            continue
+        notes = []
+        fields = copy.deepcopy(topology.spec)
+        what = " and ".join(fields) or "nothing: it sets nothing"
+        for key, shape in TOPOLOGY_FIELDS.items():
+            if key not in fields and at and out.get(key):
+                fields[key] = shape()
+                notes.append(
+                    f"{at}{key}: set empty: {topology.label()} has none, and an API's"
+                    " topologyRef replaces the top-level one whole"
+                )
+        if "topologySpreadConstraints" in fields:
+            fields["topologySpreadConstraints"], selected = with_selectors(
+                f"{at}topologySpreadConstraints", fields["topologySpreadConstraints"]
+            )
+            notes += selected
+        warnings += [f"{at}topologyRef: replaced by {what} of {topology.label()}", *notes]
+        if api is not None:
+            apis[api] = spliced(holder, "topologyRef", fields)
+        else:
+            out = spliced(out, "topologyRef", fields)
+    unused = [t for t in topologies if t not in found.values()]
+    warnings += [f"{t.label()} is named by no topologyRef: not used" for t in unused]
     return out, warnings

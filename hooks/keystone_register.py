@@ -13,7 +13,9 @@ Environment:
   OS_CACERT               CA bundle for https (optional)
   SERVICE_PROJECT         project of the service user (default service)
   SERVICE_USER            Glance's user (default glance)
-  SERVICE_PASSWORD        its password (required)
+  SERVICE_PASSWORD        its password; unset when every API logs in with an application
+                          credential: the hook then leaves the password as it is (set but
+                          empty is an error)
   SERVICE_PASSWORD_KEY    Secret key SERVICE_PASSWORD comes from, named in errors (optional)
   SERVICE_ROLES           roles it gets on SERVICE_PROJECT, comma-separated (default admin,service)
   SERVICE_SYSTEM_ROLES    roles it gets on the system scope, comma-separated (default none;
@@ -32,9 +34,10 @@ Environment:
 
 A rerun on a registered cloud first logs in as the service user: that token proves the user, its
 password, project and roles, and its catalog shows the service and endpoints; only when something
-differs does the admin check and fix each object. Convergent: a run on a registered cloud writes
-nothing, a run that overlaps another leaves what the next run completes, and nothing the hook did
-not create is removed. Exit codes: 0 done, 1 failure, 2 bad configuration. Runs on Python 3.9
+differs does the admin check and fix each object. Without SERVICE_PASSWORD there is no such
+login: the admin checks each object. Convergent: a run on a registered cloud writes nothing, a
+run that overlaps another leaves what the next run completes, and nothing the hook did not
+create is removed. Exit codes: 0 done, 1 failure, 2 bad configuration. Runs on Python 3.9
 with openstacksdk 1.0 or later, keystoneauth1 and the standard library.
 """
 
@@ -69,7 +72,7 @@ class Config:
     username: str
     password: str
     project_name: str
-    service_password: str
+    service_password: Optional[str] = None
     user_domain_name: str = "Default"
     project_domain_name: str = "Default"
     region_name: Optional[str] = None
@@ -121,7 +124,11 @@ class Config:
             username=env.text("OS_USERNAME", required=True),
             password=env.secret("OS_PASSWORD", required=True),
             project_name=env.text("OS_PROJECT_NAME", required=True),
-            service_password=env.secret("SERVICE_PASSWORD", required=True),
+            service_password=(
+                env.secret("SERVICE_PASSWORD", required=True)
+                if "SERVICE_PASSWORD" in environ
+                else None
+            ),
             user_domain_name=env.text("OS_USER_DOMAIN_NAME", "Default"),
             project_domain_name=env.text("OS_PROJECT_DOMAIN_NAME", "Default"),
             region_name=region_name,
@@ -228,6 +235,8 @@ class Registration:
     def registered(self) -> bool:
         """Tell from the service user's tokens (and the limits) that nothing needs a change."""
         cfg = self.config
+        if cfg.service_password is None:
+            return False
         access = self.login(
             "service user login",
             project_name=cfg.service_project,
@@ -305,20 +314,31 @@ class Registration:
         return project
 
     def ensure_user(self, identity: Any, domain_id: str) -> Any:
-        """Ensure the service user exists and logs in with SERVICE_PASSWORD."""
+        """Ensure the service user exists and logs in with SERVICE_PASSWORD (when given: its
+        application credentials need the user, not the hook's knowledge of its password)."""
         cfg = self.config
         name = cfg.service_user
+        password = {} if cfg.service_password is None else {"password": cfg.service_password}
         user, created = self._find_or_create(
             f"user {name}",
             lambda: first(identity.users(name=name, domain_id=domain_id)),
             lambda: identity.create_user(
-                name=name, domain_id=domain_id, password=cfg.service_password, is_enabled=True
+                name=name, domain_id=domain_id, is_enabled=True, **password
             ),
         )
         if created:
+            if not password:
+                self.log.warning(
+                    "user %s created without a password: it has no application credential yet,"
+                    " so Glance cannot log in until one is made (as the user) and put in the"
+                    " Secret auth.applicationCredentialSecret names",
+                    name,
+                )
             return user
         if not user.is_enabled:
             self.log.warning("user %s is disabled; leaving it so", name)
+        elif not password:
+            self._done("unchanged", f"user {name} (password left alone: application credentials)")
         elif self.password_works or self.login("service user password check") is not None:
             self._done("unchanged", f"user {name} (password works)")
         else:

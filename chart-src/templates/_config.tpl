@@ -24,6 +24,16 @@ Usage: $_ := include "glance.config.data" (dict "context" $ "item" $item "out" $
 {{- end -}}
 
 {{/*
+The Secret holding the Keystone application credential (keys AC_ID, AC_SECRET) an instance logs
+in with: its API's auth.applicationCredentialSecret, else the top-level one; empty when it logs
+in with the service user's password.
+Usage: include "glance.config.applicationCredential" (dict "context" $ "item" $item)
+*/}}
+{{- define "glance.config.applicationCredential" -}}
+{{- dig "auth" "applicationCredentialSecret" "" .item.settings | default ((.context.Values.auth | default dict).applicationCredentialSecret) -}}
+{{- end -}}
+
+{{/*
 The template variables customServiceConfig may use, as the operator names them, as YAML:
 "render" (filled in when the chart renders), "runtime" (secrets, filled in by the init
 container from the user's Secret, never written into a manifest) and "all".
@@ -31,7 +41,7 @@ Usage: (include "glance.config.variableNames" . | fromYaml).all
 */}}
 {{- define "glance.config.variableNames" -}}
 {{- $render := list "ServiceUser" "KeystoneInternalURL" "KeystonePublicURL" "Region" "QuotaEnabled" "ShowImageDirectUrl" "ShowMultipleLocations" "ImageConversion" "CacheEnabled" "CacheMaxSize" "ImageCacheDir" "MemcachedServers" -}}
-{{- $runtime := list "ServicePassword" "DatabaseConnection" "TransportURL" -}}
+{{- $runtime := list "ServicePassword" "ApplicationCredentialID" "ApplicationCredentialSecret" "DatabaseConnection" "TransportURL" -}}
 render: {{ toJson $render }}
 runtime: {{ toJson $runtime }}
 all: {{ toJson (concat $render $runtime | sortAlpha) }}

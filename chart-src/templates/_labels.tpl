@@ -73,3 +73,17 @@ Usage: include "glance.labels.pod" (dict "context" $ "component" "api" "instance
 {{- end }}
 {{- toYaml $labels }}
 {{- end -}}
+
+{{/*
+Labels the glance-operator sets on the StatefulSet, the pods and the Services of a GlanceAPI, so
+that what finds them by those labels still does: service, component, glanceAPI
+(`glance-<api>-<instance>`) and owner (the GlanceAPI's name, `<fullname>-<api>-<instance>`). No
+selector the chart renders uses them, so they can change without recreating a StatefulSet.
+Usage: include "glance.labels.operator" (dict "context" $ "instance" $item)
+*/}}
+{{- define "glance.labels.operator" -}}
+service: glance
+component: glance-api
+glanceAPI: {{ printf "glance-%s-%s" .instance.api .instance.instance | quote }}
+owner: {{ printf "%s-%s-%s" .context.glanceView.fullname .instance.api .instance.instance | quote }}
+{{- end -}}

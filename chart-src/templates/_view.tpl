@@ -14,6 +14,10 @@ portName: glance-api
 imagesDir: /var/lib/glance/images
 cacheDir: /var/lib/glance/image-cache
 scriptsDir: /var/lib/glance-scripts
+# Names of the volume claim templates, those of the glance-operator: the claims of pod N of a
+# StatefulSet are `glance-<statefulset>-N` and `glance-cache-<statefulset>-N`.
+imagesClaim: glance
+cacheClaim: glance-cache
 {{- end -}}
 
 {{/*
@@ -36,7 +40,8 @@ Fills "out" with the view (see glance.view.load). Instances hold: api, instance 
 single or edge), type, legacy, catalog (whether the API is in the Keystone catalog), workload
 (StatefulSet and headless Service name), configSecret, tlsSecret, services (name, endpoint, url,
 override), settings (the API's values over their defaults), and the resolved image, replicas,
-storage, cache, apiTimeout, debug, customConfig, configSecrets, nodeSelector and backends.
+storage, cache, apiTimeout, debug, customConfig, configSecrets, nodeSelector, affinity,
+topologySpreadConstraints and backends.
 The view is built in place rather than returned as text, so values keep their types and every
 character (a YAML round trip can turn a string into a number or lose control characters).
 Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
@@ -99,7 +104,10 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
   {{- $kinds := get (dict "split" (list "external" "internal") "single" (list "single") "edge" (list "edge")) $api.type -}}
   {{- range $inst := $kinds -}}
     {{- $settings := deepCopy $api -}}
-    {{- $workload := printf "%s-%s-%s-api" $fullname $name $inst -}}
+    {{- /* The glance-operator's names, the release playing the Glance resource: its GlanceAPI
+           <fullname>-<api>-<instance> runs a StatefulSet of that name for a single API, and
+           of that name with "-api" for the others. */ -}}
+    {{- $workload := printf "%s-%s-%s%s" $fullname $name $inst (ternary "" "-api" (eq $inst "single")) -}}
     {{- $prefix := printf "%s-%s" $fullname $name -}}
     {{- if $legacy -}}
       {{- $_ := include "glance.values.overlay" (dict "base" $settings "over" (get $legacyInstances $inst)) -}}
@@ -138,6 +146,10 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
     {{- $_ := set $item "apiTimeout" (int64 (ternary $v.apiTimeout $settings.apiTimeout (kindIs "invalid" $settings.apiTimeout))) -}}
     {{- $_ := set $item "debug" (dig "debug" "service" false $settings) -}}
     {{- $_ := set $item "nodeSelector" ($settings.nodeSelector | default $v.nodeSelector | default dict) -}}
+    {{- /* An API's own affinity and spread, once set (even empty), replace the top-level ones
+           whole, as the operator's per-API topologyRef replaces the top-level one. */ -}}
+    {{- $_ := set $item "affinity" ((ternary $v.affinity $settings.affinity (kindIs "invalid" $settings.affinity)) | default dict) -}}
+    {{- $_ := set $item "topologySpreadConstraints" ((ternary $v.topologySpreadConstraints $settings.topologySpreadConstraints (kindIs "invalid" $settings.topologySpreadConstraints)) | default list) -}}
     {{- $_ := set $item "networks" ($settings.networkAttachments | default list) -}}
     {{- $_ := set $item "configSecrets" (concat ($v.customServiceConfigSecrets | default list) ($settings.customServiceConfigSecrets | default list)) -}}
     {{- /* As the operator does: the API's customServiceConfig replaces the top-level one. */ -}}

@@ -16,6 +16,7 @@ Usage: include "glance.config.glanceConf" (dict "context" $ "item" $item)
 {{- $cache := .item.cache -}}
 {{- $quotas := $view.quotas -}}
 {{- $keystone := $view.keystone.url -}}
+{{- $appCred := include "glance.config.applicationCredential" . -}}
 {{- /* The stores the instance's customServiceConfig names in [DEFAULT] enabled_backends
        replace the chart's file store whole, so no file-store option is left in a section
        another driver owns. */ -}}
@@ -69,14 +70,23 @@ max_retries = -1
 db_max_retries = -1
 
 [keystone_authtoken]
+{{- if $appCred }}
+# application_credential_id and application_credential_secret are written at run time into
+# 03-secrets.conf, from the keys AC_ID and AC_SECRET of the Secret {{ $appCred }}.
+{{- else }}
 # password is written at run time into 03-secrets.conf.
+{{- end }}
 www_authenticate_uri = {{ $view.keystone.publicURL }}
 auth_url = {{ $keystone }}
+{{- if $appCred }}
+auth_type = v3applicationcredential
+{{- else }}
 auth_type = password
 username = {{ $v.serviceUser }}
 project_name = {{ $v.keystone.serviceProject }}
 user_domain_name = {{ $v.keystone.domain }}
 project_domain_name = {{ $v.keystone.domain }}
+{{- end }}
 region_name = {{ $v.keystone.region }}
 interface = internal
 service_token_roles_required = true
@@ -98,12 +108,19 @@ policy_file = /etc/glance/policy.yaml
 {{- if $quotas }}
 
 [oslo_limit]
-# password is written at run time into 03-secrets.conf.
 auth_url = {{ $keystone }}
+{{- if $appCred }}
+# The application credential, as in [keystone_authtoken], written at run time into
+# 03-secrets.conf. Its token is scoped to the credential's project, whose roles (admin) let it
+# find the image endpoint.
+auth_type = v3applicationcredential
+{{- else }}
+# password is written at run time into 03-secrets.conf.
 auth_type = password
 username = {{ $v.serviceUser }}
 user_domain_name = {{ $v.keystone.domain }}
 system_scope = all
+{{- end }}
 endpoint_service_type = image
 endpoint_region_name = {{ $v.keystone.region }}
 endpoint_interface = internal

@@ -8,7 +8,7 @@ glanceAPIInternal / glanceAPIExternal), as YAML keyed by schema path.
 Usage: index (include "glance.defaults.byPath" . | fromYaml) "glanceAPIs.*"
 */}}
 {{- define "glance.defaults.byPath" -}}
-"glanceAPIs.*": {type: split, replicas: 1, containerImage: "", customServiceConfig: "", customServiceConfigSecrets: [], networkAttachments: [], override: {}, tls: {}, resources: {}, wsgi: {processes: 4, threads: 10}, debug: {service: false}}
+"glanceAPIs.*": {type: split, replicas: 1, containerImage: "", customServiceConfig: "", customServiceConfigSecrets: [], networkAttachments: [], auth: {applicationCredentialSecret: ""}, override: {}, tls: {}, resources: {}, wsgi: {processes: 4, threads: 10}, debug: {service: false}}
 glanceAPIInternal: {debug: {service: false}, replicas: 1}
 glanceAPIExternal: {debug: {service: false}, replicas: 1}
 {{- end }}
@@ -47,6 +47,7 @@ imagePullPolicy: IfNotPresent
 imagePullSecrets: []
 database: {host: "", port: 3306, name: glance, create: true, rootUser: root, waitSeconds: 300}
 keystone: {authURL: "", publicAuthURL: "", region: regionOne, adminUser: admin, adminProject: admin, domain: Default, serviceProject: service, serviceRoles: [admin, service], register: true, waitSeconds: 300}
+auth: {applicationCredentialSecret: ""}
 memcached: {servers: []}
 hooks: {clientImage: "quay.io/podified-antelope-centos9/openstack-openstackclient:current-podified", backoffLimit: 4, activeDeadlineSeconds: 900, resources: {}}
 serviceAccount: {create: true, name: "", annotations: {}}

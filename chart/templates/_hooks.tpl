@@ -141,6 +141,14 @@ Usage: include "glance.hooks.keystoneEnv" .
 {{- define "glance.hooks.keystoneEnv" -}}
 {{- $v := .Values -}}
 {{- $catalog := .glanceView.catalog -}}
+{{- /* The service user's password is the hook's to set while an instance logs in with it;
+       once every instance has an application credential, the hook leaves it alone. */ -}}
+{{- $password := false -}}
+{{- range $item := .glanceView.instances -}}
+{{- if not (include "glance.config.applicationCredential" (dict "context" $ "item" $item)) -}}
+{{- $password = true -}}
+{{- end -}}
+{{- end -}}
 - name: OS_AUTH_URL
   value: {{ .glanceView.keystone.url | quote }}
 - name: OS_USERNAME
@@ -160,7 +168,9 @@ Usage: include "glance.hooks.keystoneEnv" .
   value: {{ $v.keystone.serviceProject | quote }}
 - name: SERVICE_USER
   value: {{ $v.serviceUser | quote }}
+{{- if $password }}
 {{ include "glance.pod.secretEnv" (dict "context" . "name" "SERVICE_PASSWORD" "key" $v.passwordSelectors.service "named" true) }}
+{{- end }}
 - name: SERVICE_ROLES
   value: {{ join "," $v.keystone.serviceRoles | quote }}
 - name: SERVICE_NAME
@@ -177,8 +187,9 @@ Usage: include "glance.hooks.keystoneEnv" .
   value: {{ int64 $v.keystone.waitSeconds | quote }}
 - name: REGISTERED_LIMITS
   value: {{ include "glance.hooks.registeredLimits" . | quote }}
-{{- if .glanceView.quotas }}
-{{- /* [oslo_limit] logs in with a system-scoped token to read the limits. */}}
+{{- if and .glanceView.quotas $password }}
+{{- /* [oslo_limit] logs in with a system-scoped token to read the limits (with the password;
+       an application credential's token is scoped to its project). */}}
 - name: SERVICE_SYSTEM_ROLES
   value: reader
 {{- end }}
@@ -205,11 +216,11 @@ Usage: include "glance.hooks.resizeTargets" .
 {{- $prefix := ternary (printf "glanceAPIs.%s." $item.api) "" (not $item.legacy) -}}
 {{- if not $item.storage.external -}}
 {{- $value := ternary (printf "%sstorage.storageRequest" $prefix) "storage.storageRequest" (hasKey $own "storageRequest") -}}
-{{- $_ := set $claims "glance" (dict "size" $item.storage.storageRequest "storageClass" $item.storage.storageClass "value" $value) -}}
+{{- $_ := set $claims $.glanceView.constants.imagesClaim (dict "size" $item.storage.storageRequest "storageClass" $item.storage.storageClass "value" $value) -}}
 {{- end -}}
 {{- with $item.cache.size -}}
 {{- $value := ternary (printf "%simageCache.size" $prefix) "imageCache.size" (ne (dig "imageCache" "size" "" $item.settings) "") -}}
-{{- $_ := set $claims "image-cache" (dict "size" . "storageClass" $item.storage.storageClass "value" $value) -}}
+{{- $_ := set $claims $.glanceView.constants.cacheClaim (dict "size" . "storageClass" $item.storage.storageClass "value" $value) -}}
 {{- end -}}
 {{- $out = append $out (dict "name" $item.workload "api" $item.api "replicas" $item.replicas "claims" $claims) -}}
 {{- end -}}

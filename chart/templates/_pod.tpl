@@ -101,7 +101,8 @@ Usage: include "glance.pod.databaseEnv" (dict "context" $ "named" false)
 {{/*
 Init container of every Glance pod: runs init_config.py (chart/files/pod), which fills
 /etc/glance/glance.conf.d with the generated files, the passwords (from the user's Secret,
-through the environment) and the customServiceConfigSecrets.
+through the environment; the application credential's Secret instead of the service password
+when the instance has one) and the customServiceConfigSecrets.
 Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item)
 */}}
 {{- define "glance.pod.initContainer" -}}
@@ -113,7 +114,19 @@ Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item)
   command: ["python3", "{{ $const.scriptsDir }}/init_config.py"]
   env:
     {{- include "glance.pod.databaseEnv" (dict "context" .context) | nindent 4 }}
+    {{- $appCred := include "glance.config.applicationCredential" . }}
+    {{- if $appCred }}
+    {{- /* With an application credential the pod never gets the service user's password. */}}
+    {{- range $name, $key := dict "APPLICATION_CREDENTIAL_ID" "AC_ID" "APPLICATION_CREDENTIAL_SECRET" "AC_SECRET" }}
+    - name: {{ $name }}
+      valueFrom:
+        secretKeyRef:
+          name: {{ $appCred | quote }}
+          key: {{ $key }}
+    {{- end }}
+    {{- else }}
     {{- include "glance.pod.secretEnv" (dict "context" .context "name" "SERVICE_PASSWORD" "key" $v.passwordSelectors.service) | nindent 4 }}
+    {{- end }}
     {{- with $v.notificationsBus.transportURLSecret }}
     - name: TRANSPORT_URL
       valueFrom:

@@ -12,7 +12,7 @@ Usage: include "glance.validate.values" .
 */}}
 {{- define "glance.validate.values" -}}
 {{- $messages := list -}}
-{{- range $topic := list "layout" "apiNames" "keystoneEndpoint" "notifications" "extraMounts" "fileBackend" "configVariables" "podSecurity" "scheduling" "sizes" "objects" "resources" "schedules" "probes" -}}
+{{- range $topic := list "layout" "apiNames" "keystoneEndpoint" "notifications" "extraMounts" "fileBackend" "configVariables" "applicationCredential" "podSecurity" "scheduling" "sizes" "objects" "resources" "schedules" "probes" -}}
 {{- $found := include (printf "glance.validate.%s" $topic) $ | trim -}}
 {{- if $found -}}
 {{- $messages = concat $messages (splitList "\n" $found) -}}
@@ -48,7 +48,7 @@ Usage: include "glance.validate.apiNames" .
 glanceAPIInternal/glanceAPIExternal: the workload name {{ printf "%s-external-api" $fullname | quote }} is longer than 52 characters: set fullnameOverride to at most {{ sub 52 (len "-external-api") }} characters
 {{- end }}
 {{- else }}
-{{- $suffix := dict "split" "-external-api" "single" "-single-api" "edge" "-edge-api" -}}
+{{- $suffix := dict "split" "-external-api" "single" "-single" "edge" "-edge-api" -}}
 {{- range $name, $type := $view.apiTypes }}
 {{- $max := int (sub 52 (add (len $fullname) 1 (len (get $suffix $type)))) -}}
 {{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $name) }}
@@ -166,6 +166,34 @@ Usage: include "glance.validate.configVariables" .
 {{- $_ := set $seen $line true }}
 {{ $line }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+An instance with an application credential never gets the service user's password, and one
+without gets no application credential: its customServiceConfig may use only the template
+variables of the credential it has. glance_store's swift and cinder stores take an application
+credential (swift_store_application_credential_id / _secret, cinder_store_application_credential_id
+/ _secret), so the message names those.
+Usage: include "glance.validate.applicationCredential" .
+*/}}
+{{- define "glance.validate.applicationCredential" -}}
+{{- $seen := dict -}}
+{{- range $item := .glanceView.instances }}
+{{- $secret := include "glance.config.applicationCredential" (dict "context" $ "item" $item) -}}
+{{- $own := dig "auth" "applicationCredentialSecret" "" $item.settings -}}
+{{- $path := ternary (printf "glanceAPIs.%s.auth.applicationCredentialSecret" $item.api) "auth.applicationCredentialSecret" (ne $own "") -}}
+{{- $config := ternary (ternary (printf "glanceAPI%s.customServiceConfig" (title $item.instance)) "customServiceConfig" (ne ($item.settings.customServiceConfig | default "") "")) (ternary (printf "glanceAPIs.%s.customServiceConfig" $item.api) "customServiceConfig" (ne ($item.settings.customServiceConfig | default "") "")) $item.legacy -}}
+{{- $line := "" -}}
+{{- if and $secret (regexMatch "\\{\\{-?\\s*\\.ServicePassword\\s*-?\\}\\}" $item.customConfig) -}}
+{{- $line = printf "%s: %q is set, so the pods of API %s get no service password, but %s uses {{ .ServicePassword }}: a swift or cinder store takes the credential instead (swift_store_application_credential_id = {{ .ApplicationCredentialID }}, swift_store_application_credential_secret = {{ .ApplicationCredentialSecret }}, or the cinder_store_ options of the same names), or leave %s empty to keep the password" $path $secret $item.api $config $path -}}
+{{- else if and (not $secret) (regexMatch "\\{\\{-?\\s*\\.ApplicationCredential(ID|Secret)\\s*-?\\}\\}" $item.customConfig) -}}
+{{- $line = printf "%s uses {{ .ApplicationCredentialID }} or {{ .ApplicationCredentialSecret }}, but API %s logs in with the service password: set glanceAPIs.%s.auth.applicationCredentialSecret (or auth.applicationCredentialSecret) to the Secret of the credential, or use {{ .ServicePassword }}" $config $item.api $item.api -}}
+{{- end -}}
+{{- if and $line (not (hasKey $seen $line)) }}
+{{- $_ := set $seen $line true }}
+{{ $line }}
 {{- end }}
 {{- end }}
 {{- end -}}
@@ -428,16 +456,22 @@ glanceAPIs.{{ $item.api }}.override.service.{{ $service.endpoint }}.spec.type: {
 networkPolicy.from[{{ $i }}]: a peer needs podSelector, namespaceSelector or ipBlock
 {{- end }}
 {{- end }}
-{{- range $i, $given := .Values.topologySpreadConstraints }}
+{{- $spreads := dict "topologySpreadConstraints" .Values.topologySpreadConstraints -}}
+{{- range $name, $api := .Values.glanceAPIs | default dict -}}
+{{- $_ := set $spreads (printf "glanceAPIs.%s.topologySpreadConstraints" $name) (($api | default dict).topologySpreadConstraints | default list) -}}
+{{- end -}}
+{{- range $path, $constraints := $spreads }}
+{{- range $i, $given := $constraints }}
 {{- $c := $given | default dict -}}
 {{- if lt (int64 ($c.maxSkew | default 0)) 1 }}
-topologySpreadConstraints[{{ $i }}].maxSkew: must be 1 or more
+{{ $path }}[{{ $i }}].maxSkew: must be 1 or more
 {{- end }}
 {{- if not $c.topologyKey }}
-topologySpreadConstraints[{{ $i }}].topologyKey: required
+{{ $path }}[{{ $i }}].topologyKey: required
 {{- end }}
 {{- if not (has $c.whenUnsatisfiable (list "DoNotSchedule" "ScheduleAnyway")) }}
-topologySpreadConstraints[{{ $i }}].whenUnsatisfiable: must be DoNotSchedule or ScheduleAnyway
+{{ $path }}[{{ $i }}].whenUnsatisfiable: must be DoNotSchedule or ScheduleAnyway
+{{- end }}
 {{- end }}
 {{- end }}
 {{- $keyed := dict "commonLabels" .Values.commonLabels "podLabels" .Values.podLabels "nodeSelector" .Values.nodeSelector "commonAnnotations" .Values.commonAnnotations "podAnnotations" .Values.podAnnotations "serviceAccount.annotations" .Values.serviceAccount.annotations "ingress.annotations" .Values.ingress.annotations -}}

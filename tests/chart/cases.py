@@ -71,6 +71,20 @@ def matrix() -> dict[str, dict[str, Any]]:
             }
         }
     }
+    # Keystone logins with an application credential, quotas' [oslo_limit] and a swift store
+    # included.
+    out["application-credential"] = {
+        "auth": {"applicationCredentialSecret": "glance-ac"},
+        "quotas": {"imageCountTotal": 10},
+        "customServiceConfig": (
+            "[DEFAULT]\nenabled_backends = default_backend:swift\n[glance_store]\n"
+            "default_backend = default_backend\n[default_backend]\n"
+            "swift_store_auth_address = {{ .KeystoneInternalURL }}\n"
+            "swift_store_application_credential_id = {{ .ApplicationCredentialID }}\n"
+            "swift_store_application_credential_secret = {{ .ApplicationCredentialSecret }}\n"
+        ),
+        "glanceAPIs": {"central": {"type": "split"}, "edge0": {"type": "edge"}},
+    }
     out["older-layout"] = {
         "glanceAPIInternal": {"replicas": 2, "networkAttachments": ["storage"]},
         "glanceAPIExternal": {"replicas": 1},

@@ -119,3 +119,19 @@ def test_a_config_change_rolls_exactly_the_workloads_it_touches() -> None:
     everywhere = checksums({**base, "customServiceConfig": SHARED_STORE + "debug = true\n"})
     assert all(before[n] != everywhere[n] for n in before)
     assert checksums(base) == before
+
+
+def test_a_new_application_credential_secret_rolls_the_pods_that_use_it() -> None:
+    """The Secret's name is in the config: naming a new credential rolls the pods reading it
+    (the old one stays valid while they roll), and only those."""
+    apis = {"central": {"type": "single"}, "edge1": {"type": "edge"}}
+    base = {"customServiceConfig": SHARED_STORE, "glanceAPIs": apis}
+    before = checksums(base)
+
+    def with_credential(secret: str) -> dict[str, str]:
+        edge = {"type": "edge", "auth": {"applicationCredentialSecret": secret}}
+        return checksums({**base, "glanceAPIs": {**apis, "edge1": edge}})
+
+    first, second = with_credential("glance-ac-1"), with_credential("glance-ac-2")
+    assert {n for n in before if before[n] != first[n]} == {"glance-edge1-edge-api"}
+    assert {n for n in first if first[n] != second[n]} == {"glance-edge1-edge-api"}

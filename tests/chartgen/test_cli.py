@@ -158,3 +158,29 @@ def test_validate_applies_the_chart_rules_beyond_the_schema(tmp_path: Path) -> N
     assert result.exit_code == 1
     assert "the chart refuses these values" in result.stderr
     assert "glanceAPIInternal" in result.stderr
+
+
+def test_convert_keeps_an_application_credential_and_drops_an_empty_auth(tmp_path: Path) -> None:
+    """The operator's per-API auth.applicationCredentialSecret is a value of the chart."""
+    credential = {"type": "single", "auth": {"applicationCredentialSecret": "ac-glance"}}
+    spec = {"glanceAPIs": {"central": credential, "edge1": {"type": "edge", "auth": {}}}}
+    result = invoke(
+        "convert", write(tmp_path, "g.yaml", {**GLANCE, "spec": spec}), "--chart", str(CHART)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert yaml.safe_load(result.stdout) == {
+        "glanceAPIs": {"central": credential, "edge1": {"type": "edge"}}
+    }
+    assert "dropped glanceAPIs.edge1.auth: empty" in result.stderr
+
+
+def test_convert_refuses_an_auth_key_the_chart_does_not_know(tmp_path: Path) -> None:
+    spec = {"glanceAPIs": {"a": {"type": "single", "auth": {"applicationCredential": "ac"}}}}
+    result = invoke(
+        "convert", write(tmp_path, "g.yaml", {**GLANCE, "spec": spec}), "--chart", str(CHART)
+    )
+    assert result.exit_code == 1
+    assert (
+        "glanceAPIs.a.auth.applicationCredential: unknown key: did you mean"
+        " applicationCredentialSecret?" in result.stderr
+    )

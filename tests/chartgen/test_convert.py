@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from chartgen.convert import adapt, is_resource, spec_of, to_yaml
+from chartgen.convert import (
+    DEFAULT_SPREAD_SELECTOR,
+    Topology,
+    adapt,
+    inline_topologies,
+    is_resource,
+    spec_of,
+    to_yaml,
+    topologies_in,
+)
 from chartgen.errors import InputError
+from tests.conftest import ROOT
 
 GLANCE = {"apiVersion": "glance.openstack.org/v1beta1", "kind": "Glance", "spec": {"a": 1}}
 
@@ -83,3 +93,188 @@ def test_a_set_bus_cluster_wins_over_the_deprecated_instance() -> None:
         "dropped notificationBusInstance (deprecated): notificationsBus.cluster is set and takes"
         " its place"
     ]
+
+
+SPREAD = {"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "ScheduleAnyway"}
+SELECTED = {**SPREAD, "labelSelector": {"matchLabels": {"app": "glance"}}}
+ANTI = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": []}}
+NODES = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {}}}
+
+
+def topology(name: str, namespace: str | None = "openstack", **spec: object) -> Topology:
+    """A Topology read from t.yaml."""
+    return Topology("t.yaml", name, namespace, dict(spec))
+
+
+def test_the_fixture_file_holds_two_topologies_of_their_namespace() -> None:
+    text = (ROOT / "tests" / "data" / "operator" / "topologies.yaml").read_text()
+    found = topologies_in(text, "t.yaml")
+    assert [(t.name, t.namespace, sorted(t.spec)) for t in found] == [
+        ("glance-zones", "openstack", ["affinity", "topologySpreadConstraints"]),
+        ("glance-edge", "openstack", ["affinity"]),
+    ]
+
+
+def test_a_list_of_topologies_is_read_as_kubectl_prints_it() -> None:
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- {apiVersion: topology.openstack.org/v1beta1, kind: Topology, metadata: {name: a}}\n"
+    )
+    [found] = topologies_in(text, "t.yaml")
+    assert (found.name, found.namespace, found.spec) == ("a", None, {})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "t.yaml: holds no Topology"),
+        (
+            "apiVersion: glance.openstack.org/v1beta1\nkind: Glance\n",
+            "t.yaml: holds a 'Glance' of 'glance.openstack.org/v1beta1'; expected kind Topology of"
+            " topology.openstack.org/v1beta1, as `kubectl get topology <name> -o yaml` prints it",
+        ),
+        (
+            "apiVersion: topology.openstack.org/v1beta1\nkind: Topology\nmetadata: {name: a}\n"
+            "spec: {nodeSelector: {}, tolerations: [], affinity: {}}\n",
+            "t.yaml: Topology 'a': the chart does not take spec.nodeSelector, spec.tolerations:"
+            " it takes spec.affinity and spec.topologySpreadConstraints of a Topology; remove the"
+            " rest",
+        ),
+        (
+            "apiVersion: topology.openstack.org/v1beta1\nkind: Topology\nmetadata: {name: a}\n"
+            "spec: {affinity: {podAfinity: {}}}\n",
+            "t.yaml: Topology 'a': the chart does not take spec.affinity.podAfinity: an affinity"
+            " holds nodeAffinity, podAffinity, podAntiAffinity",
+        ),
+        (
+            "apiVersion: topology.openstack.org/v1beta1\nkind: Topology\nmetadata: {name: a}\n"
+            "spec: {topologySpreadConstraints: {}}\n",
+            "t.yaml: Topology 'a': spec.topologySpreadConstraints must be a list",
+        ),
+    ],
+)
+def test_what_is_not_a_topology_the_chart_takes_is_refused_naming_it(
+    text: str, message: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        topologies_in(text, "t.yaml")
+    assert str(caught.value) == message
+
+
+def test_a_top_level_topology_ref_becomes_the_affinity_and_spread_in_its_place() -> None:
+    spec = {"a": 1, "topologyRef": {"name": "zones"}, "z": 2}
+    given = [topology("zones", topologySpreadConstraints=[SELECTED], affinity=ANTI)]
+    out, warnings = inline_topologies(spec, given, "openstack", "g.yaml")
+    assert list(out.items()) == [
+        ("a", 1),
+        ("topologySpreadConstraints", [SELECTED]),
+        ("affinity", ANTI),
+        ("z", 2),
+    ]
+    assert warnings == [
+        "topologyRef: replaced by topologySpreadConstraints and affinity of Topology 'zones'"
+        " (t.yaml)"
+    ]
+    assert spec["topologyRef"] == {"name": "zones"}  # the input is left alone
+
+
+def test_an_api_topology_replaces_the_top_level_one_whole() -> None:
+    """What the API's Topology lacks, the API sets empty; an API without one keeps the top's."""
+    spec = {
+        "topologyRef": {"name": "zones"},
+        "glanceAPIs": {
+            "edge": {"type": "edge", "topologyRef": {"name": "edge", "namespace": "openstack"}},
+            "main": {"type": "split"},
+        },
+    }
+    given = [
+        topology("zones", topologySpreadConstraints=[SELECTED], affinity=ANTI),
+        topology("edge", affinity=NODES),
+    ]
+    out, warnings = inline_topologies(spec, given, "openstack", "g.yaml")
+    assert out["glanceAPIs"] == {
+        "edge": {"type": "edge", "affinity": NODES, "topologySpreadConstraints": []},
+        "main": {"type": "split"},
+    }
+    assert (out["affinity"], out["topologySpreadConstraints"]) == (ANTI, [SELECTED])
+    assert warnings[1:] == [
+        "glanceAPIs.edge.topologyRef: replaced by affinity of Topology 'edge' (t.yaml)",
+        "glanceAPIs.edge.topologySpreadConstraints: set empty: Topology 'edge' (t.yaml) has none,"
+        " and an API's topologyRef replaces the top-level one whole",
+    ]
+
+
+def test_a_spread_without_a_selector_gets_the_api_pods_as_the_operator_gave_it() -> None:
+    spec = {"glanceAPIs": {"a": {"topologyRef": {"name": "zones"}}}}
+    keyed = {**SPREAD, "matchLabelKeys": ["pod-template-hash"]}
+    given = [topology("zones", topologySpreadConstraints=[SELECTED, SPREAD, keyed])]
+    out, warnings = inline_topologies(spec, given, "openstack", "g.yaml")
+    selector = DEFAULT_SPREAD_SELECTOR["labelSelector"]
+    assert out["glanceAPIs"]["a"] == {
+        "topologySpreadConstraints": [
+            SELECTED,
+            {**SPREAD, **DEFAULT_SPREAD_SELECTOR},
+            {**keyed, "labelSelector": selector},  # its own matchLabelKeys are kept
+        ]
+    }
+    assert warnings[1] == (
+        "glanceAPIs.a.topologySpreadConstraints[1]: no labelSelector, for which the operator took"
+        " its pods' labels: set to the API pods (app.kubernetes.io/component: api), with"
+        " matchLabelKeys counting each instance apart; the chart takes a constraint as written"
+    )
+
+
+def test_a_topology_of_another_namespace_must_be_the_one_the_ref_names() -> None:
+    spec = {"topologyRef": {"name": "zones", "namespace": "shared"}}
+    here, there = topology("zones", affinity=ANTI), topology("zones", "shared", affinity=NODES)
+    out, _ = inline_topologies(spec, [here, there], "openstack", "g.yaml")
+    assert out == {"affinity": NODES}
+    with pytest.raises(InputError) as caught:
+        inline_topologies(spec, [here], "openstack", "g.yaml")
+    assert caught.value.diagnostics[0].path == "spec.topologyRef"
+    # Without a namespace of its own, a ref names the Topology of the Glance resource's.
+    out, warnings = inline_topologies(
+        {"topologyRef": {"name": "zones"}}, [here, there], "openstack", "g.yaml"
+    )
+    assert out == {"affinity": ANTI}
+    assert warnings[-1] == "Topology 'zones' (t.yaml) is named by no topologyRef: not used"
+
+
+def test_a_ref_whose_topology_is_not_given_is_refused_with_the_command_that_fetches_it() -> None:
+    spec = {"glanceAPIs": {"default": {"topologyRef": {"name": "edge"}}}}
+    with pytest.raises(InputError) as caught:
+        inline_topologies(spec, [topology("zones")], "openstack", "glance.yaml")
+    assert str(caught.value) == "glance.yaml: 1 topologyRef(s) name no given Topology"
+    assert [str(d) for d in caught.value.diagnostics] == [
+        "spec.glanceAPIs.default.topologyRef: no Topology 'edge' of namespace openstack was"
+        " given: `kubectl get topology edge -n openstack -o yaml > topology.yaml`, then pass the"
+        " file: `chartgen convert glance.yaml topology.yaml`"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            {"topologyRef": {"name": "zones", "nmespace": "x"}},
+            "g.yaml: spec.topologyRef: unknown key(s) nmespace",
+        ),
+        (
+            {"glanceAPIs": {"a": {"topologyRef": "zones"}}},
+            "g.yaml: spec.glanceAPIs.a.topologyRef: expected {name: <Topology>, namespace: ...}",
+        ),
+        (
+            {"topologyRef": {"name": "zones"}, "affinity": {}},
+            "g.yaml: spec.topologyRef: set beside affinity, which it fills in: keep one",
+        ),
+    ],
+)
+def test_a_topology_ref_the_chart_cannot_place_is_refused(spec: dict, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        inline_topologies(spec, [topology("zones")], "openstack", "g.yaml")
+    assert str(caught.value) == message
+
+
+def test_a_topology_given_twice_is_refused() -> None:
+    with pytest.raises(InputError, match="Topology 'zones' of namespace openstack is given twice"):
+        inline_topologies({}, [topology("zones"), topology("zones")], "openstack", "g.yaml")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
 import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -101,6 +103,13 @@ def test_bad_config_exits_2(
     assert len(lines) == 1, lines
     assert "hook=keystone_register level=error bad configuration:" in lines[0]
     assert message in lines[0]
+
+
+def test_unset_service_password_is_not_managed() -> None:
+    """No SERVICE_PASSWORD (every API has an application credential): nothing to set."""
+    env = {k: v for k, v in BASE_ENV.items() if k != "SERVICE_PASSWORD"}
+    assert kr.Config.from_env(env).service_password is None
+    assert kr.Config.from_env(BASE_ENV).service_password == "glance-secret"
 
 
 def test_secrets_never_logged_on_bad_config(capsys: pytest.CaptureFixture[str]) -> None:
@@ -247,6 +256,82 @@ def test_rotated_password_is_written(
     with pytest.raises(urllib.error.HTTPError):
         keystone.token(user="rotate", password=PASSWORD, project=None)
     assert run_keystone_hook(keystone_env("rotate", SERVICE_PASSWORD=rotated)).writes == []
+
+
+def application_credential(keystone: Keystone, user: str, password: str) -> tuple[str, str]:
+    """Create an application credential as the user (only it may), with its service role;
+    return its ID and secret."""
+    token = keystone.token(user=user, password=password, project="service")
+    [found] = keystone.get("/users", "users", name=user)
+    request = urllib.request.Request(
+        f"{keystone.auth_url}/users/{found['id']}/application_credentials",
+        data=json.dumps(
+            {"application_credential": {"name": f"{user}-ac", "roles": [{"name": "service"}]}}
+        ).encode(),
+        headers={"X-Auth-Token": token, "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        made = json.loads(response.read())["application_credential"]
+    return made["id"], made["secret"]
+
+
+def application_credential_login(keystone: Keystone, ac_id: str, secret: str) -> list[str]:
+    """Log in with an application credential; return the token's role names."""
+    auth = {
+        "identity": {
+            "methods": ["application_credential"],
+            "application_credential": {"id": ac_id, "secret": secret},
+        }
+    }
+    request = urllib.request.Request(
+        f"{keystone.auth_url}/auth/tokens",
+        data=json.dumps({"auth": auth}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return sorted(role["name"] for role in json.loads(response.read())["token"]["roles"])
+
+
+def test_without_the_service_password_it_is_left_alone(
+    keystone: Keystone, keystone_env: Callable[..., dict[str, str]], run_keystone_hook: Any
+) -> None:
+    """Every API on an application credential: the hook gets no SERVICE_PASSWORD, checks every
+    object as the admin, writes nothing, and the user's password and credential keep working."""
+    assert_ok(run_keystone_hook(keystone_env("acuser")))
+    ac_id, secret = application_credential(keystone, "acuser", PASSWORD)
+    env = keystone_env("acuser")
+    del env["SERVICE_PASSWORD"]
+    run = run_keystone_hook(env)
+    assert_ok(run)
+    assert run.writes == [], run.explain()
+    assert any(
+        "unchanged: user acuser (password left alone: application credentials)" in line
+        for line in run.lines
+    ), run.explain()
+    assert any("unchanged: endpoint public" in line for line in run.lines), run.explain()
+    assert keystone.token(user="acuser", password=PASSWORD, project="service")
+    assert application_credential_login(keystone, ac_id, secret) == ["service"]
+
+
+def test_a_new_user_without_the_service_password_has_none(
+    keystone: Keystone, keystone_env: Callable[..., dict[str, str]], run_keystone_hook: Any
+) -> None:
+    """A user the hook creates without SERVICE_PASSWORD gets no password, with a warning; the
+    rest is registered as with one, and a rerun writes nothing."""
+    env = keystone_env("acnew")
+    del env["SERVICE_PASSWORD"]
+    first = run_keystone_hook(env)
+    assert_ok(first)
+    assert any("user acnew created without a password" in line for line in first.lines)
+    state = service_state(keystone, "acnew")
+    assert len(state["users"]) == 1 and len(state["endpoints"]) == 2
+    with pytest.raises(urllib.error.HTTPError):  # the password the other runs would set
+        keystone.token(user="acnew", password=PASSWORD, project=None)
+    second = run_keystone_hook(env)
+    assert_ok(second)
+    assert second.writes == [], second.explain()
 
 
 def test_registered_limits_created_then_updated(

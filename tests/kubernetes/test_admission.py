@@ -83,10 +83,10 @@ def test_backend_host_access_needs_a_privileged_namespace(cluster: Cluster, tmp_
         for key, pod in pods_of(objects, RESTRICTED).items()
         if (answer := dry_run(cluster, pod))
     }
-    assert sorted(refused) == ["StatefulSet/glance-default-single-api"], refused
+    assert sorted(refused) == ["StatefulSet/glance-default-single"], refused
     assert (
         'violates PodSecurity "restricted:latest": privileged'
-        in refused["StatefulSet/glance-default-single-api"]
+        in refused["StatefulSet/glance-default-single"]
     )
-    privileged = pods_of(objects, PRIVILEGED)["StatefulSet/glance-default-single-api"]
+    privileged = pods_of(objects, PRIVILEGED)["StatefulSet/glance-default-single"]
     assert dry_run(cluster, privileged) == ""

@@ -32,7 +32,7 @@ BASE: dict[str, Any] = {
     "glanceAPIs": {"default": {"type": "single", "replicas": 2}},
     "storage": {"storageRequest": "1G"},
 }
-STS = "glance-default-single-api"
+STS = "glance-default-single"
 
 
 def with_storage(**storage: Any) -> dict[str, Any]:
@@ -162,7 +162,7 @@ def test_same_storage_changes_nothing(installed: Release) -> None:
     [
         (
             {"imageCache": {"size": "1G"}},
-            "imageCache.size adds the volume image-cache to pods that are running, which "
+            "imageCache.size adds the volume glance-cache to pods that are running, which "
             "Kubernetes cannot do. Upgrade with the API's replicas at 0 first (its pods stop), "
             "then upgrade again with the replicas wanted",
         ),

@@ -91,7 +91,7 @@ REFUSED: dict[str, str] = {
     # A new claim template cannot reach running pods (Kubernetes cannot add a volume to a pod,
     # and the StatefulSet controller stalls trying): the resize hook refuses it with the way.
     "image cache on": (
-        "imageCache.size adds the volume image-cache to pods that are running, which "
+        "imageCache.size adds the volume glance-cache to pods that are running, which "
         "Kubernetes cannot do. Upgrade with the API's replicas at 0 first"
     ),
 }

@@ -121,3 +121,42 @@ def test_an_unknown_template_variable_stops_the_pod(python: str, tmp_path: Path)
     assert result.stderr.strip().splitlines()[-1] == (
         "01-custom.conf: unknown template variable {{ .Nothing }}"
     )
+
+
+def test_an_application_credential_replaces_the_service_password(
+    python: str, tmp_path: Path
+) -> None:
+    """With APPLICATION_CREDENTIAL_* (and no SERVICE_PASSWORD), both Keystone sections get the
+    credential and no password, and the custom config gets its template variables."""
+    env = {k: v for k, v in ENV.items() if k != "SERVICE_PASSWORD"}
+    env.update(APPLICATION_CREDENTIAL_ID="0a1b", APPLICATION_CREDENTIAL_SECRET="s$cr#t '")
+    lay_out(
+        tmp_path,
+        "[swift]\nswift_store_application_credential_id = {{ .ApplicationCredentialID }}\n"
+        "swift_store_application_credential_secret = {{ .ApplicationCredentialSecret }}\n",
+    )
+    result = run(python, tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(tmp_path / "etc/glance/glance.conf.d/03-secrets.conf")
+    for section in ("keystone_authtoken", "oslo_limit"):
+        read = {k: v.strip('"').replace("$$", "$") for k, v in parser[section].items()}
+        assert read == {
+            "application_credential_id": "0a1b",
+            "application_credential_secret": "s$cr#t '",
+        }
+    written = (tmp_path / "etc/glance/glance.conf.d/01-custom.conf").read_text()
+    assert "swift_store_application_credential_id = 0a1b\n" in written
+    assert "swift_store_application_credential_secret = s$$cr#t '\n" in written
+
+
+def test_without_a_service_password_its_variable_stops_the_pod(python: str, tmp_path: Path) -> None:
+    """A pod with an application credential has no service password to fill in."""
+    env = {k: v for k, v in ENV.items() if k != "SERVICE_PASSWORD"}
+    env.update(APPLICATION_CREDENTIAL_ID="0a1b", APPLICATION_CREDENTIAL_SECRET="s")
+    lay_out(tmp_path, "[swift]\nkey = {{ .ServicePassword }}\n")
+    result = run(python, tmp_path, env)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "01-custom.conf: unknown template variable {{ .ServicePassword }}"
+    )

@@ -8,7 +8,10 @@ environment (the user's Secret) and never from a manifest.
 Environment:
   DB_HOST, DB_PORT, DB_NAME, DB_USER   where Glance's database is, and its account
   DB_PASSWORD                          that account's password
-  SERVICE_PASSWORD                     the Glance service user's Keystone password
+  SERVICE_PASSWORD                     the Glance service user's Keystone password (absent
+                                       when the pod has an application credential)
+  APPLICATION_CREDENTIAL_ID            the ID and secret of the Keystone application
+  APPLICATION_CREDENTIAL_SECRET        credential Glance logs in with instead (optional)
   TRANSPORT_URL                        notifications transport URL (optional)
 
 Runs on the image's Python 3.9 with the standard library and hooklib (mounted beside it).
@@ -21,6 +24,7 @@ import re
 import shutil
 import sys
 from collections.abc import Mapping
+from typing import Optional
 
 import hooklib
 
@@ -47,13 +51,26 @@ def database_connection(env: Mapping[str, str]) -> str:
     return url + ("&" if "?" in url else "?") + "read_default_file=" + MY_CNF
 
 
+def application_credential(env: Mapping[str, str]) -> Optional[tuple[str, str]]:
+    """The ID and secret of the pod's application credential, or None when it has none."""
+    if "APPLICATION_CREDENTIAL_ID" not in env:
+        return None
+    return env["APPLICATION_CREDENTIAL_ID"], env["APPLICATION_CREDENTIAL_SECRET"]
+
+
 def secret_variables(env: Mapping[str, str]) -> dict[str, str]:
-    """The template variables that hold secrets, by name."""
-    return {
-        "ServicePassword": env["SERVICE_PASSWORD"],
+    """The template variables that hold secrets, by name: the service password or the
+    application credential, whichever the pod has."""
+    found = {
         "DatabaseConnection": database_connection(env),
         "TransportURL": env.get("TRANSPORT_URL", ""),
     }
+    credential = application_credential(env)
+    if credential:
+        found["ApplicationCredentialID"], found["ApplicationCredentialSecret"] = credential
+    else:
+        found["ServicePassword"] = env["SERVICE_PASSWORD"]
+    return found
 
 
 def expand(text: str, variables: Mapping[str, str]) -> str:
@@ -69,17 +86,26 @@ def expand(text: str, variables: Mapping[str, str]) -> str:
 
 
 def secrets_conf(env: Mapping[str, str]) -> str:
-    """03-secrets.conf: every password Glance needs, read from the environment."""
+    """03-secrets.conf: every password Glance needs (or the application credential instead of
+    the service password), read from the environment."""
+    credential = application_credential(env)
+    if credential:
+        login = [
+            "application_credential_id = " + ini(credential[0]),
+            "application_credential_secret = " + ini(credential[1]),
+        ]
+    else:
+        login = ["password = " + ini(env["SERVICE_PASSWORD"])]
     lines = [
         "# Written at run time by init_config.py; not in any manifest.",
         "[database]",
         "connection = " + ini(database_connection(env)),
         "",
         "[keystone_authtoken]",
-        "password = " + ini(env["SERVICE_PASSWORD"]),
+        *login,
         "",
         "[oslo_limit]",
-        "password = " + ini(env["SERVICE_PASSWORD"]),
+        *login,
     ]
     if env.get("TRANSPORT_URL"):
         lines += [
