@@ -259,7 +259,9 @@ podSecurityContext.runAsNonRoot: must be true (here or in containerSecurityConte
 {{- end }}
 {{- $safe := list "kernel.shm_rmid_forced" "net.ipv4.ip_local_port_range" "net.ipv4.ip_unprivileged_port_start" "net.ipv4.tcp_syncookies" "net.ipv4.ping_group_range" "net.ipv4.ip_local_reserved_ports" "net.ipv4.tcp_keepalive_time" "net.ipv4.tcp_fin_timeout" "net.ipv4.tcp_keepalive_intvl" "net.ipv4.tcp_keepalive_probes" -}}
 {{- range $i, $sysctl := $pod.sysctls | default list }}
-{{- if not (has $sysctl.name $safe) }}
+{{- if not (kindIs "map" $sysctl) }}
+podSecurityContext.sysctls[{{ $i }}]: must be a sysctl, with a name and a value
+{{- else if not (has $sysctl.name $safe) }}
 podSecurityContext.sysctls[{{ $i }}].name: {{ $sysctl.name | quote }} is not a safe sysctl: {{ $why }}
 {{- end }}
 {{- end }}
