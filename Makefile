@@ -17,7 +17,7 @@ export HELM_CACHE_HOME := $(CURDIR)/.helm/cache
 export HELM_CONFIG_HOME := $(CURDIR)/.helm/config
 export HELM_DATA_HOME := $(CURDIR)/.helm/data
 
-.PHONY: chart tools venv py39 helm-tools argocheck kcheck fuzz go-test package services e2e e2e-deps generate lint preview test check-generated \
+.PHONY: chart tools venv py39 glance26 helm-tools argocheck kcheck fuzz go-test package services e2e e2e-deps generate lint preview test check-generated \
 	unit unittest lint-python lint-examples bench golden fast help clean k8s-tools k8s
 
 ## chart: install what is missing, generate chart/, lint it, render the default preview
@@ -55,6 +55,11 @@ $(VENV)/.installed: pyproject.toml
 
 py39: venv
 	@$(PY) -m tests.services.py39 >/dev/null
+
+## glance26: the previous release, Glance 26 (2023.1) on Python 3.9, in .venv-glance26, pinned by
+## tests/services/glance26-requirements.txt (rebuilt when that file changes; about 2 minutes cold)
+glance26: venv
+	@$(PY) -m tests.services.glance26 >/dev/null
 
 ## services: Debian packages the tests run for real (MariaDB, memcached, Apache httpd)
 DEBIAN_PACKAGES := mariadb-server memcached apache2 apache2-dev libapache2-mod-wsgi-py3
@@ -111,8 +116,8 @@ package: helm-tools lint
 	@tools/package.sh $(CHART_URL)
 
 # mod_wsgi built against the venv's Python (it needs apxs from apache2-dev), so httpd serves
-# the venv's Glance in the end-to-end tests.
-e2e-deps: $(VENV)/.mod_wsgi
+# the venv's Glance in the end-to-end tests; and Glance 26, the release they upgrade from.
+e2e-deps: $(VENV)/.mod_wsgi glance26
 $(VENV)/.mod_wsgi: $(VENV)/.installed | services
 	@$(PY) -m pip install --quiet mod_wsgi
 	@touch $@

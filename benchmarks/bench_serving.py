@@ -6,10 +6,13 @@ Run as root (`make bench`): .venv/bin/python benchmarks/bench_serving.py [--size
 Installs the default release the way the end-to-end tests do (MariaDB, Keystone, memcached on
 loopback; the db sync Job, the API pod, the registration Job), then prints in one run: upload
 and download MB/s of images of each size (MiB), the disk's write rate with fsync on the
-store's file system and loopback TCP measured alongside, the ratios, and 8 parallel uploads /
-32 parallel image lists (median, p95, errors). Each rate is the best of --rounds; the limits
-share the machine's cores with Glance, so run it on an otherwise idle machine. --set takes
-values like apiTimeout=120 or glanceAPIs.default.wsgi.threads=4 (dotted paths, YAML values).
+store's file system and loopback TCP measured alongside, the ratios, 8 parallel uploads /
+32 parallel image lists (median, p95, errors), and the window of refused requests when
+GlancePassword is rotated by the documented procedure (the registration hook sets it in
+Keystone, then the pod restarts, as the password rollout hook makes it). Each rate is the
+best of --rounds; the limits share the machine's cores with Glance, so run it on an otherwise
+idle machine. --set takes values like apiTimeout=120 or glanceAPIs.default.wsgi.threads=4
+(dotted paths, YAML values).
 No assertions.
 """
 
@@ -235,8 +238,9 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def release(values: dict[str, Any]) -> Iterator[tuple[Cluster, Deployment, str]]:
-    """The release on loopback services; yields the cluster, the deployment and a token."""
+def release(values: dict[str, Any]) -> Iterator[tuple[Cluster, Deployment, str, Any]]:
+    """The release on loopback services; yields the cluster, the deployment, a token and
+    Keystone."""
     with (
         tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp,
         running_mariadb(SECRET["DbRootPassword"]) as mariadb,
@@ -249,10 +253,55 @@ def release(values: dict[str, Any]) -> Iterator[tuple[Cluster, Deployment, str]]
         try:
             deployment = install(cluster, (mariadb, ks, memcached), values, started)
             project_user(ks, PROJECT, USER, "member")
-            yield cluster, deployment, connect(ks, USER, PROJECT).auth_token
+            yield cluster, deployment, connect(ks, USER, PROJECT).auth_token, ks
         finally:
             for api in started:
                 stop_api(api)
+
+
+def rotation_window(cluster: Cluster, deployment: Deployment, keystone: Any) -> str:
+    """Rotate GlancePassword (hook, then pod restart) while a prober lists images every 0.1 s
+    with tokens the pod has not seen; one line: the failures and how long they lasted."""
+    tokens = [connect(keystone, USER, PROJECT).auth_token for _ in range(400)]
+    (api,) = deployment.replicas["single"]
+    results: list[tuple[float, str]] = []
+    stop = threading.Event()
+
+    def probe() -> None:
+        while not stop.is_set() and tokens:
+            try:
+                status, _ = call(api_port, tokens.pop(), "GET", "/v2/images")
+                outcome = str(status)
+            except OSError:
+                outcome = "no answer"
+            results.append((time.perf_counter(), outcome))
+            stop.wait(0.1)
+
+    api_port = api.port
+    prober = threading.Thread(target=probe, daemon=True)
+    old = dict(cluster.secrets[SECRET_NAME])
+    cluster.secrets[SECRET_NAME] = {**old, "GlancePassword": "rotated: p@ss/w?rd"}
+    prober.start()
+    started = time.perf_counter()
+    cluster.run_job(deployment.objects, "glance-keystone", cluster.image.base)
+    hook = time.perf_counter() - started
+    stop_api(api)
+    name = next(o["metadata"]["name"] for o in deployment.objects if o["kind"] == "StatefulSet")
+    new = cluster.start_api(deployment.objects, name, api_port)
+    restart = time.perf_counter() - started - hook
+    time.sleep(1)
+    stop.set()
+    prober.join(120)
+    stop_api(new)
+    failed = [(t, o) for t, o in results if o != "200"]
+    counts = {o: sum(1 for _, x in failed if x == o) for o in sorted({o for _, o in failed})}
+    window = failed[-1][0] - failed[0][0] if failed else 0.0
+    kinds = ", ".join(f"{o} x{n}" for o, n in counts.items()) or "none"
+    return (
+        f"GlancePassword rotation (one pod): registration hook {hook:.1f} s, pod restart "
+        f"{restart:.1f} s; failed requests {len(failed)} of {len(results)} ({kinds}) over "
+        f"{window:.1f} s (a list every 0.1 s, each with a new token)"
+    )
 
 
 def main() -> None:
@@ -266,7 +315,7 @@ def main() -> None:
         raise SystemExit("bench_serving runs the API pod in mount namespaces: run it as root")
     sizes = [int(s) * MIB for s in args.sizes.split(",")]
     values = merge({"glanceAPIs": {"default": {"type": "single"}}}, dotted(args.set))
-    with release(values) as (cluster, deployment, token):
+    with release(values) as (cluster, deployment, token, keystone):
         (api,) = deployment.apis.values()
         port = api.port
         warm_up(api, port, token)
@@ -298,6 +347,7 @@ def main() -> None:
             return time.perf_counter() - started
 
         lists = timed_parallel(32, listing)
+        rotation = rotation_window(cluster, deployment, keystone)
     print("Glance through the rendered httpd + mod_wsgi (one single API pod, file store)")
     columns = ("MiB", "upload", "disk", "ratio", "download", "loop", "ratio")
     print(" ".join(f"{name:>{width}}" for name, width in zip(columns, WIDTHS, strict=True)))
@@ -311,6 +361,7 @@ def main() -> None:
           f"errors {uploads[2]}")  # fmt: skip
     print(f"32 parallel image lists: median {lists[0] * 1000:.0f} ms, "
           f"p95 {lists[1] * 1000:.0f} ms, errors {lists[2]}")  # fmt: skip
+    print(rotation)
 
 
 if __name__ == "__main__":

@@ -132,6 +132,43 @@ Usage: include "glance.hooks.dbSyncEnv" .
 {{- /* glance-manage needs only the database URL, which the hook passes in its environment. */}}
 - name: GLANCE_CONFIG_DIR
   value: ""
+- name: DB_PHASE
+  value: expand
+{{- end -}}
+
+{{/*
+Name of the db contract hook's ServiceAccount, Role, RoleBinding and Job.
+Usage: include "glance.hooks.contractName" .
+*/}}
+{{- define "glance.hooks.contractName" -}}
+{{- printf "%s-db-contract" (include "glance.names.fullname" .) -}}
+{{- end -}}
+
+{{/*
+Environment of the db contract hook (db_sync.py in its contract phase): the account Glance
+uses (the contract needs no root), and the StatefulSets whose rollout it waits for, a minute
+less than the Job may run.
+Usage: include "glance.hooks.contractEnv" .
+*/}}
+{{- define "glance.hooks.contractEnv" -}}
+{{- $v := .Values -}}
+{{ include "glance.pod.databaseEnv" (dict "context" . "named" true) }}
+- name: DB_CREATE
+  value: "false"
+- name: DB_WAIT_SECONDS
+  value: {{ int64 $v.database.waitSeconds | quote }}
+- name: GLANCE_CONFIG_DIR
+  value: ""
+- name: DB_PHASE
+  value: contract
+- name: NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: STATEFULSETS
+  value: {{ include "glance.hooks.workloads" . | quote }}
+- name: ROLLOUT_WAIT_SECONDS
+  value: {{ max 10 (sub (int64 $v.hooks.activeDeadlineSeconds) 60) | quote }}
 {{- end -}}
 
 {{/*
@@ -238,4 +275,82 @@ Usage: include "glance.hooks.resizeEnv" .
       fieldPath: metadata.namespace
 - name: STATEFULSETS
   value: {{ include "glance.hooks.resizeTargets" . | quote }}
+{{- end -}}
+
+{{/*
+Name of the password rollout hook's ServiceAccount, Role, RoleBinding and Job.
+Usage: include "glance.hooks.rolloutName" .
+*/}}
+{{- define "glance.hooks.rolloutName" -}}
+{{- printf "%s-password-rollout" (include "glance.names.fullname" .) -}}
+{{- end -}}
+
+{{/*
+Environment of the password rollout hook (see the docstring of hooks/password_rollout.py): the
+Secret values the API pods read when they start (the database password, the service password
+or the application credentials, the transport URL), and what to restart. It waits for the restart a minute less than the Job may run.
+Usage: include "glance.hooks.rolloutEnv" .
+*/}}
+{{- define "glance.hooks.rolloutEnv" -}}
+{{- $v := .Values -}}
+{{- $watched := list "DB_PASSWORD" -}}
+{{- /* The service password counts while an instance logs in with it; an application
+       credential is watched by its Secret's keys (a new Secret name rolls by checksum). */ -}}
+{{- $password := false -}}
+{{- $credentials := list -}}
+{{- range $item := .glanceView.instances -}}
+{{- $secret := include "glance.config.applicationCredential" (dict "context" $ "item" $item) -}}
+{{- if not $secret -}}
+{{- $password = true -}}
+{{- else if not (has $secret $credentials) -}}
+{{- $credentials = append $credentials $secret -}}
+{{- end -}}
+{{- end -}}
+- name: NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+{{ include "glance.pod.secretEnv" (dict "context" . "name" "DB_PASSWORD" "key" $v.passwordSelectors.database) }}
+{{- if $password }}
+{{- $watched = append $watched "SERVICE_PASSWORD" }}
+{{ include "glance.pod.secretEnv" (dict "context" . "name" "SERVICE_PASSWORD" "key" $v.passwordSelectors.service) }}
+{{- end }}
+{{- range $i, $secret := $credentials }}
+{{- range $key := list "AC_ID" "AC_SECRET" }}
+{{- $watched = append $watched (printf "%s_%d" $key $i) }}
+- name: {{ printf "%s_%d" $key $i }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret | quote }}
+      key: {{ $key }}
+{{- end }}
+{{- end }}
+{{- with $v.notificationsBus.transportURLSecret }}
+{{- $watched = append $watched "TRANSPORT_URL" }}
+- name: TRANSPORT_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ . | quote }}
+      key: transport_url
+{{- end }}
+- name: WATCHED
+  value: {{ toJson $watched | quote }}
+- name: STATEFULSETS
+  value: {{ include "glance.hooks.workloads" . | quote }}
+- name: STATE_CONFIGMAP
+  value: {{ include "glance.names.podScripts" . | quote }}
+- name: WAIT_SECONDS
+  value: {{ max 10 (sub (int64 $v.hooks.activeDeadlineSeconds) 60) | quote }}
+{{- end -}}
+
+{{/*
+Names of the API StatefulSets of the release, as JSON.
+Usage: include "glance.hooks.workloads" .
+*/}}
+{{- define "glance.hooks.workloads" -}}
+{{- $out := list -}}
+{{- range $item := .glanceView.instances -}}
+{{- $out = append $out $item.workload -}}
+{{- end -}}
+{{- toJson $out -}}
 {{- end -}}

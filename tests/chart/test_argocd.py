@@ -38,6 +38,20 @@ RESIZE_ACCESS = [
     ("Role", "glance-resize"),
     ("RoleBinding", "glance-resize"),
 ]
+# The db contract hook and its identity: after the sync, last.
+CONTRACT = ("Job", "glance-db-contract")
+CONTRACT_ACCESS = [
+    ("ServiceAccount", "glance-db-contract"),
+    ("Role", "glance-db-contract"),
+    ("RoleBinding", "glance-db-contract"),
+]
+# The password rollout hook and its identity: after the sync and after the registration.
+ROLLOUT = ("Job", "glance-password-rollout")
+ROLLOUT_ACCESS = [
+    ("ServiceAccount", "glance-password-rollout"),
+    ("Role", "glance-password-rollout"),
+    ("RoleBinding", "glance-password-rollout"),
+]
 
 
 def argocheck(manifest: str) -> list[dict[str, Any]]:
@@ -90,11 +104,28 @@ def test_sync_phases(helm: Path, name: str, values: dict | None, file: Path | No
     # The Job mounts the hook programs.
     assert scripts["wave"] < resize["wave"]
 
-    hooks = {SCRIPTS, DB_SYNC, HELM_TEST, RESIZE, *RESIZE_ACCESS}
+    rollout = results[ROLLOUT]
+    assert rollout["phases"] == ["PostSync"] and not rollout["ignored"]
+    for access in ROLLOUT_ACCESS:
+        assert results[access]["phases"] == ["PostSync"]
+        assert results[access]["wave"] < rollout["wave"]
+
+    contract = results[CONTRACT]
+    assert contract["phases"] == ["PostSync"] and not contract["ignored"]
+    for access in CONTRACT_ACCESS:
+        assert results[access]["phases"] == ["PostSync"]
+        assert results[access]["wave"] < contract["wave"]
+    # The schema is contracted once the pods restarted for a rotated password are ready.
+    assert rollout["wave"] < contract["wave"]
+
+    hooks = {SCRIPTS, DB_SYNC, HELM_TEST, RESIZE, *RESIZE_ACCESS, ROLLOUT, *ROLLOUT_ACCESS}
+    hooks |= {CONTRACT, *CONTRACT_ACCESS}
     if keystone_on:
         keystone = results[KEYSTONE]
         assert keystone["hook"] and not keystone["ignored"]
         assert keystone["phases"] == ["PostSync"]
+        # Keystone has the new password before the pods restart with it.
+        assert keystone["wave"] < rollout["wave"]
         hooks.add(KEYSTONE)
 
     # `helm test` pods have no Argo CD phase: Argo CD leaves them out of the sync.

@@ -62,6 +62,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 RUNNING: list[ApiProcess] = []
+# Figures a test measured (one line each), printed at the end of the run.
+FIGURES: list[str] = []
 MISSING_HINT = {
     "mod_wsgi": "pip install mod_wsgi (needs apache2-dev)",
     "memcache": "pip install python-memcached",
@@ -76,6 +78,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         for api in RUNNING:
             report.sections.append((f"{api.name} log ({api.log})", tail(api.log, 40)))
     return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what the end-to-end tests measured."""
+    for line in FIGURES:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -214,19 +214,26 @@ class Cluster:
         container: str,
         image: Sequence[tuple[str, Path, bool]],
         timeout: float = 600,
+        env: Mapping[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        """Run a container of a pod to completion."""
+        """Run a container of a pod to completion (env: variables that replace the rendered
+        ones, for what only a cluster provides)."""
         view = pod.container(container)
+        view.env.update(env or {})
         workdir = self._workdir(f"{pod.name}-{container}")
         return sandbox.run(self._spec(view, pod, image, workdir), workdir / "spec.json", timeout)
 
     def run_job(
-        self, objects: Sequence[Mapping[str, Any]], job: str, image: Sequence[Any]
+        self,
+        objects: Sequence[Mapping[str, Any]],
+        job: str,
+        image: Sequence[Any],
+        env: Mapping[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run a rendered Job's (only) container; raise DeployError if it fails."""
         pod = self.pod(objects, "Job", job)
         (container,) = pod.containers()
-        result = self.run(pod, container["name"], image)
+        result = self.run(pod, container["name"], image, env=env)
         if result.returncode != 0:
             raise DeployError(
                 f"Job {job} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"

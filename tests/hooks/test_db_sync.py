@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 import sys
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import db_sync
@@ -308,7 +310,9 @@ def test_empty_server_to_head_then_nothing_to_do(
     [(namespaces,)] = mariadb.query("SELECT COUNT(*) FROM metadef_namespaces", database="glance")
     assert namespaces > 0
     assert any("created database glance" in line for line in first.lines)
-    assert any("migrated schema of glance to head" in line for line in first.lines)
+    assert any(
+        "created the schema of glance (no Glance serves on it yet)" in line for line in first.lines
+    )
     assert "changed: database, account, grants, schema, metadefs" in first.lines[-1]
     # The account logs in with the awkward password (it went through URL encoding intact).
     mariadb.connect(user="glance", password=PASSWORD, database="glance").close()
@@ -450,7 +454,9 @@ def test_any_password_works_for_the_hook_and_glance(
     assert_ok(first)
     assert f"created account {name}@'%'" in first.stderr
     assert (
-        first.lines[-1].split(" level=info ")[1].startswith(f"done: database {SHARED_DATABASE} at ")
+        first.lines[-1]
+        .split(" level=info ")[1]
+        .startswith(f"done: expand phase of database {SHARED_DATABASE} at ")
     )
     again = run_db_hook(env, python=venv39)
     assert_ok(again)
@@ -481,3 +487,99 @@ def test_failed_metadefs_load_fails_the_hook(
         "glance-manage db load_metadefs failed (exit 0): [Errno 2] No such file or directory: "
         "'/nonexistent/': FileNotFoundError: [Errno 2] No such file or directory: '/nonexistent/'"
     )
+
+
+# -- the rolling upgrade: expand, migrate, contract -------------------------------------------
+
+# The schema of Glance 26 (2023.1), the release of the chart's default images.
+OLD_HEAD = "2023_1_contract01"
+NEW_EXPAND = "2024_1_expand01"
+
+
+def heads(mariadb: MariaDB, name: str) -> set[str]:
+    """The revisions in a database's alembic_version table."""
+    return {
+        row[0] for row in mariadb.query("SELECT version_num FROM alembic_version", database=name)
+    }
+
+
+def old_schema(mariadb: MariaDB, name: str, env: Mapping[str, str]) -> None:
+    """A database with Glance 26's schema, as the previous release left it."""
+    mariadb.drop(database=name, user=name)
+    mariadb.query(f"CREATE DATABASE `{name}`")
+    url = hooklib.database_url("root", PASSWORD, mariadb.host, mariadb.port, name)
+    result = subprocess.run(
+        [env["GLANCE_MANAGE"], "db", "upgrade", "--version", OLD_HEAD],
+        env={**os.environ, "OS_DATABASE__CONNECTION": url, "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert heads(mariadb, name) == {OLD_HEAD}
+
+
+def test_upgrade_expands_while_old_pods_serve_then_contracts(
+    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any, glance_head: str
+) -> None:
+    """Before the upgrade only what the old Glance can run on is added; after it, contract."""
+    env = db_env("rolling")
+    old_schema(mariadb, "rolling", env)
+    expand = run_db_hook(env)
+    assert_ok(expand)
+    assert heads(mariadb, "rolling") == {NEW_EXPAND, OLD_HEAD}
+    assert mariadb.query("SHOW TABLES LIKE 'cached_images'", database="rolling")
+    assert any("expanded the schema of rolling and migrated its data" in x for x in expand.lines)
+    again = run_db_hook(env)
+    assert_ok(again)
+    assert any("expanded already, waiting for its contract" in line for line in again.lines)
+    assert "changed: nothing" in again.lines[-1]
+
+    contract = run_db_hook({**env, "DB_PHASE": "contract"})
+    assert_ok(contract)
+    assert heads(mariadb, "rolling") == {glance_head}
+    assert "contracted the schema of rolling: no old Glance serves on it any more" in (
+        contract.stderr
+    )
+    assert "done: contract phase of database rolling" in contract.lines[-1]
+    assert "changed: schema" in contract.lines[-1]
+    second = run_db_hook({**env, "DB_PHASE": "contract"})
+    assert_ok(second)
+    assert "changed: nothing" in second.lines[-1]
+
+
+def test_a_schema_a_newer_glance_contracted_is_refused_before_anything_changes(
+    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any, glance_head: str
+) -> None:
+    """As a rollback past a finished upgrade meets it: the older Glance would break on it."""
+    env = db_env("contracted")
+    mariadb.drop(database="contracted", user="contracted")
+    assert_ok(run_db_hook(env))
+    mariadb.query(
+        "UPDATE alembic_version SET version_num = '2099_1_contract01'", database="contracted"
+    )
+    refused = run_db_hook(env)
+    assert refused.returncode == 1
+    assert refused.lines[-1].split(" level=error ")[1] == (
+        "the schema of contracted was contracted by a newer Glance (revision 2099_1_contract01), "
+        "which this Glance cannot run on: a rollback past a finished upgrade needs the database "
+        "backup taken before it. Upgrade forward to the newer containerImage instead, or restore "
+        "that backup first"
+    )
+    assert heads(mariadb, "contracted") == {"2099_1_contract01"}
+
+
+def test_a_schema_a_newer_glance_only_expanded_is_left_as_it_is(
+    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any
+) -> None:
+    """A rollback before the contract: the older Glance runs on the expanded schema."""
+    env = db_env("expanded")
+    old_schema(mariadb, "expanded", env)
+    mariadb.query("INSERT INTO alembic_version VALUES ('2099_1_expand01')", database="expanded")
+    kept = run_db_hook(env)
+    assert_ok(kept)
+    assert (
+        "unchanged: a newer Glance expanded expanded (revision 2099_1_expand01) and has not "
+        "contracted it; this Glance runs on it as it is"
+    ) in kept.stderr
+    assert heads(mariadb, "expanded") == {"2099_1_expand01", OLD_HEAD}

@@ -44,7 +44,8 @@ def test_imports_on_39_with_stdlib_only(python39: str) -> None:
     code = (
         "import sys\n"
         f"sys.path.insert(0, {str(HOOKS)!r})\n"
-        "import hooklib, db_sync, keystone_register, release_check\n"
+        "import hooklib, db_sync, keystone_register, release_check, kubeclient\n"
+        "import statefulset_resize, password_rollout\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('openstack', 'keystoneauth1', 'pymysql', 'requests'))\n"
         "print(sys.version_info[:2], loaded)\n"
@@ -54,7 +55,16 @@ def test_imports_on_39_with_stdlib_only(python39: str) -> None:
     assert result.stdout.strip() == "(3, 9) []"
 
 
-@pytest.mark.parametrize("script", ["db_sync.py", "keystone_register.py", "release_check.py"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "db_sync.py",
+        "keystone_register.py",
+        "release_check.py",
+        "statefulset_resize.py",
+        "password_rollout.py",
+    ],
+)
 def test_bad_config_exits_2_on_39(python39: str, script: str) -> None:
     """Run as the Job does (its folder on sys.path, no site-packages): nothing set, exit 2."""
     result = subprocess.run(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.kubernetes.cluster import Cluster
-from tests.kubernetes.hookrunner import ResizeRunner
+from tests.kubernetes.hookrunner import HookRunner
 from tests.kubernetes.release import MATRIX, TIMINGS, LoadBalancers, write_matrix
 from tests.services import ServiceError
 
@@ -21,13 +21,13 @@ def cluster() -> Iterator[Cluster]:
     except ServiceError as exc:
         pytest.fail(f"could not start the Kubernetes control plane: {exc}", pytrace=False)
     TIMINGS["control plane ready"] = control_plane.started_in
-    balancers, resize = LoadBalancers(control_plane), ResizeRunner(control_plane)
+    balancers, hooks = LoadBalancers(control_plane), HookRunner(control_plane)
     balancers.start()
-    resize.start()
+    hooks.start()
     try:
         yield control_plane
     finally:
-        resize.stop()
+        hooks.stop()
         balancers.stop()
         control_plane.stop()
 

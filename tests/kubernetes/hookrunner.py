@@ -1,14 +1,17 @@
-"""Runs the chart's one hook that acts on Kubernetes itself, for real, on the test cluster.
+"""Runs the chart's hooks that act on Kubernetes itself, for real, on the test cluster.
 
-KWOK executes nothing, so a hook Job would only be marked complete. The StatefulSet resize
-hook (chart/files/hooks/statefulset_resize.py) changes the cluster: its pods are left running
-by the KWOK stages, and this runner executes the program of each one with the pod's
-environment, the token of the pod's ServiceAccount (so the chart's Role is what it may do) and
-the cluster's CA, then ends the pod with the program's exit code, as a kubelet would.
+KWOK executes nothing, so a hook Job would only be marked complete. Two hooks change the
+cluster: the StatefulSet resize hook (chart/files/hooks/statefulset_resize.py) and the password
+rollout hook (password_rollout.py). Their pods are left running by the KWOK stages, and this
+runner executes the program of each one with the pod's environment (Secret keys read from the
+cluster, as the kubelet does), the token of the pod's ServiceAccount (so the chart's Role is
+what it may do) and the cluster's CA, then ends the pod with the program's exit code, as a
+kubelet would.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import tempfile
@@ -21,23 +24,23 @@ from tests.kubernetes.cluster import Cluster
 from tests.services import HOST
 
 HOOKS = ROOT / "chart" / "files" / "hooks"
-COMPONENT = "statefulset-resize"
+COMPONENTS = ("statefulset-resize", "password-rollout")
 # The hook images' Python 3.9 when `make py39` made it, else this one.
 PY39 = ROOT / ".venv-py39" / "bin" / "python"
 # Every run: (namespace/pod, exit code, output), for the tests to quote.
 RUNS: list[tuple[str, int, str]] = []
 
 
-class ResizeRunner:
-    """Background thread that plays the kubelet for the resize hook's pods."""
+class HookRunner:
+    """Background thread that plays the kubelet for the pods of the hooks in COMPONENTS."""
 
     def __init__(self, cluster: Cluster) -> None:
         """Nothing runs until start()."""
         self.cluster = cluster
         self._done: set[str] = set()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="resize-hook", daemon=True)
-        self._tmp = Path(tempfile.mkdtemp(prefix="resize-hook-", dir=cluster.workdir))
+        self._thread = threading.Thread(target=self._loop, name="hook-runner", daemon=True)
+        self._tmp = Path(tempfile.mkdtemp(prefix="hook-runner-", dir=cluster.workdir))
 
     def start(self) -> None:
         """Start watching for the hook's pods."""
@@ -49,8 +52,9 @@ class ResizeRunner:
         self._thread.join(30)
 
     def _loop(self) -> None:
-        """Every 0.2 s, run each new running pod of the hook."""
-        path = f"/api/v1/pods?labelSelector=app.kubernetes.io/component%3D{COMPONENT}"
+        """Every 0.2 s, run each new running pod of the hooks."""
+        components = ",".join(COMPONENTS)
+        path = f"/api/v1/pods?labelSelector=app.kubernetes.io/component+in+%28{components}%29"
         while not self._stop.wait(0.2):
             try:
                 pods = self.cluster.get(path)["items"]
@@ -66,16 +70,23 @@ class ResizeRunner:
     def _run(self, pod: dict[str, Any]) -> None:
         """Run the pod's program and set its phase from the exit code."""
         meta, spec = pod["metadata"], pod["spec"]
-        namespace, name = meta["namespace"], meta["name"]
+        namespace = meta["namespace"]
         container = spec["containers"][0]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(HOOKS)}
         for item in container.get("env") or []:
+            source = item.get("valueFrom", {})
             if "value" in item:
                 env[item["name"]] = item["value"]
-            elif item.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == (
-                "metadata.namespace"
-            ):
+            elif source.get("fieldRef", {}).get("fieldPath") == "metadata.namespace":
                 env[item["name"]] = namespace
+            elif "secretKeyRef" in source:
+                ref = source["secretKeyRef"]
+                secret = self.cluster.get(f"/api/v1/namespaces/{namespace}/secrets/{ref['name']}")
+                value = ((secret or {}).get("data") or {}).get(ref["key"])
+                if value is None:  # the kubelet would not start the container
+                    self._finish(pod, 1, f"Secret key {ref['name']}/{ref['key']} is missing")
+                    return
+                env[item["name"]] = base64.b64decode(value).decode()
         token = self.cluster.request(
             "POST",
             f"/api/v1/namespaces/{namespace}/serviceaccounts/{spec['serviceAccountName']}/token",
@@ -97,6 +108,12 @@ class ResizeRunner:
             code, output = result.returncode, (result.stdout + result.stderr).strip()
         except subprocess.TimeoutExpired:
             code, output = 124, "timed out after 120 s"
+        self._finish(pod, code, output)
+
+    def _finish(self, pod: dict[str, Any], code: int, output: str) -> None:
+        """Record the run and end the pod with its exit code."""
+        namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        container = pod["spec"]["containers"][0]
         RUNS.append((f"{namespace}/{name}", code, output))
         state = {"exitCode": code, "reason": "Completed" if code == 0 else "Error"}
         if output:

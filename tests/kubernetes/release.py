@@ -362,6 +362,34 @@ def workload_state(cluster: Cluster, namespace: str) -> dict[str, tuple[int, int
     }
 
 
+def api_pods(cluster: Cluster, namespace: str) -> dict[str, tuple[str, bool]]:
+    """Every API pod of the namespace not being deleted: name -> (UID, ready)."""
+    pods = cluster.get(
+        f"/api/v1/namespaces/{namespace}/pods?labelSelector=app.kubernetes.io/component%3Dapi"
+    )
+    return {
+        p["metadata"]["name"]: (
+            p["metadata"]["uid"],
+            any(
+                c["type"] == "Ready" and c["status"] == "True"
+                for c in p["status"].get("conditions") or []
+            ),
+        )
+        for p in pods["items"]
+        if not p["metadata"].get("deletionTimestamp")
+    }
+
+
+def rotate(cluster: Cluster, namespace: str, key: str, password: str) -> None:
+    """Change one key of the user's Secret, as `kubectl edit secret` would."""
+    cluster.request(
+        "PATCH",
+        f"/api/v1/namespaces/{namespace}/secrets/osp-secret",
+        {"stringData": {key: password}},
+        content_type="application/merge-patch+json",
+    )
+
+
 def claim_phases(cluster: Cluster, namespace: str) -> dict[str, str]:
     """Volume claim name -> phase (Bound, Pending) of the namespace."""
     out = json.loads(cluster.kubectl("get", "pvc", "-n", namespace, "-o", "json").stdout)

@@ -3,8 +3,9 @@
 Rendered as Argo CD renders it (`helm template` with --include-crds, the namespace, the
 cluster's API versions and Kubernetes version, Helm 4), then synced: PreSync hooks (the
 scripts ConfigMap in wave -10, the db sync Job in wave 0), the ordinary objects, the
-registration Job in PostSync, each hook removed or kept as its delete policy says. A second
-sync of the same revision starts and ends Synced, reruns the hooks, and leaves no drift.
+registration Job and the password rollout in PostSync, each hook removed or kept as its delete
+policy says. A second sync of the same revision starts and ends Synced, reruns the hooks, and
+leaves no drift. A sync after a password rotation restarts the API pods, once.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from tests.kubernetes.cluster import Cluster
 from tests.kubernetes.release import (
     RELEASE,
     TIMINGS,
+    api_pods,
     is_hook,
     mismatches,
     pod_security_refusals,
     prepare,
+    rotate,
     run_helm,
     workload_state,
 )
@@ -140,6 +143,28 @@ def test_sync_twice(cluster: Cluster, case: str, file: Path | None) -> None:
     assert (second["syncStatusAfter"], second["outOfSync"]) == ("Synced", None)
     check_hooks_left(cluster, namespace, hooks)
     assert pod_security_refusals(cluster, namespace) == []
+
+
+def test_a_sync_after_a_password_rotation_restarts_the_pods_once(cluster: Cluster) -> None:
+    """Change the Secret, sync: the PostSync rollout hook restarts every API pod, and the
+    application is Synced before and after (its annotations are not drift); the next sync
+    restarts nothing."""
+    namespace = "argocd-rotation"
+    manifest = argo_render(cluster, namespace, None)
+    prepare(cluster, namespace, [d for d in yaml.safe_load_all(manifest) if d])
+    sync(cluster, namespace, manifest)
+    pods = api_pods(cluster, namespace)
+    assert pods and all(ready for _, ready in pods.values())
+    rotate(cluster, namespace, "GlancePassword", "rotated under Argo CD")
+    second = sync(cluster, namespace, manifest)
+    assert (second["syncStatusBefore"], second["syncStatusAfter"]) == ("Synced", "Synced")
+    restarted = api_pods(cluster, namespace)
+    assert sorted(restarted) == sorted(pods)
+    assert all(ready for _, ready in restarted.values())
+    assert not {u for u, _ in restarted.values()} & {u for u, _ in pods.values()}
+    third = sync(cluster, namespace, manifest)
+    assert (third["syncStatusBefore"], third["outOfSync"]) == ("Synced", None)
+    assert api_pods(cluster, namespace) == restarted
 
 
 def check_hooks_left(cluster: Cluster, namespace: str, hooks: list[dict[str, Any]]) -> None:

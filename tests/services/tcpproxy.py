@@ -1,4 +1,5 @@
-"""A loopback TCP forwarder that can come up late or answer 503 first, to play a flaky Keystone."""
+"""A loopback TCP forwarder that can come up late or answer 503 first, to play a flaky Keystone,
+or spread connections over several ports, to play a Service and its endpoints."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class TcpProxy:
         self.url = f"http://{HOST}:{self.port}"
         self.unavailable_left = unavailable_first
         self.connections = 0
+        self._targets: list[int] = []
         self._listener: socket.socket | None = None
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
@@ -42,6 +44,19 @@ class TcpProxy:
         self._timer = threading.Timer(delay, self.open)
         self._timer.daemon = True
         self._timer.start()
+
+    def route(self, *ports: int) -> None:
+        """Spread new connections over these ports in turn (open ones finish where they are)."""
+        with self._lock:
+            self._targets = list(ports)
+
+    def _next_target(self) -> int:
+        """The port of the next connection: the routed ones in turn, else target_port."""
+        with self._lock:
+            if not self._targets:
+                return self.target_port
+            port = self._targets[self.connections % len(self._targets)]
+            return port
 
     def close(self) -> None:
         """Stop listening (open connections finish on their own)."""
@@ -83,7 +98,7 @@ class TcpProxy:
     def _forward(self, client: socket.socket) -> None:
         """Pipe bytes both ways between client and target."""
         try:
-            upstream = socket.create_connection((HOST, self.target_port), timeout=10)
+            upstream = socket.create_connection((HOST, self._next_target()), timeout=10)
         except OSError:
             client.close()
             return

@@ -1,5 +1,14 @@
 """Prepare Glance's database: wait for the server, create it if asked, migrate, load metadefs.
 
+Migrations follow Glance's rolling upgrade, in two phases (DB_PHASE):
+  expand    before install, upgrade and rollback, while the old pods still serve: a database
+            without Glance's tables gets `glance-manage db sync` (nothing serves on it yet);
+            otherwise `db expand` then `db migrate`, which add to the schema what the new
+            Glance needs and leave what the old one uses. A database whose schema a newer
+            Glance has already contracted is refused: this Glance cannot run on it.
+  contract  after install and upgrade: waits until every API StatefulSet of the release runs
+            only new pods, all ready (no old code serves any more), then `db contract`.
+
 Environment:
   DB_HOST               database server host (required)
   DB_PORT               database server port (default 3306)
@@ -16,6 +25,11 @@ Environment:
   DB_WAIT_SECONDS       how long to wait for the server to answer (default 300)
   GLANCE_MANAGE         glance-manage command (default glance-manage)
   GLANCE_CONFIG_DIR     passed as --config-dir (default /etc/glance/glance.conf.d; empty: none)
+  DB_PHASE              expand or contract (default expand)
+  STATEFULSETS          contract: JSON list of the API StatefulSets to wait for (default [])
+  NAMESPACE             contract: their namespace (required when STATEFULSETS is not empty)
+  ROLLOUT_WAIT_SECONDS  contract: how long to wait for them (default 600)
+  KUBE_API, KUBE_TOKEN_FILE, KUBE_CA_FILE  contract: the API server (see kubeclient.py)
 
 The database URL reaches glance-manage as OS_DATABASE__CONNECTION in its environment, never on
 its command line or in a log line. Exit codes: 0 done, 1 failure, 2 bad configuration.
@@ -37,6 +51,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Optional
 
 import hooklib
+import kubeclient
 
 HOOK = "db_sync"
 ACCOUNT_HOST = "%"
@@ -63,6 +78,9 @@ RETRIABLE_ERRORS = frozenset(
 )
 
 UP_TO_DATE = "Database is up to date"
+# What alembic says when the database holds a revision this Glance's migrations lack.
+UNKNOWN_REVISION = re.compile(r"Can't locate revision identified by '([^']+)'")
+PHASES = ("expand", "contract")
 LABELS = {"DB_CREATE": "database.create", "DB_WAIT_SECONDS": "database.waitSeconds"}
 
 
@@ -84,6 +102,11 @@ class Config:
     password_key: str = "DB_PASSWORD"
     root_password_key: str = "DB_ROOT_PASSWORD"
     wait_label: str = "DB_WAIT_SECONDS"
+    phase: str = "expand"
+    statefulsets: tuple[str, ...] = ()
+    namespace: str = ""
+    access: Optional[kubeclient.Access] = None
+    rollout_wait_seconds: int = 600
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -111,7 +134,16 @@ class Config:
                 hooklib.password_bytes(passwords[variable])
             except ValueError as exc:
                 raise hooklib.ConfigError(f"the password in {env.label(variable)} {exc}") from None
+        phase = env.text("DB_PHASE", "expand")
+        if phase not in PHASES:
+            raise hooklib.ConfigError(f"DB_PHASE must be one of {', '.join(PHASES)}, not {phase!r}")
+        statefulsets = tuple(kubeclient.names(env.text("STATEFULSETS", "[]"), "STATEFULSETS"))
         return cls(
+            phase=phase,
+            statefulsets=statefulsets,
+            namespace=env.text("NAMESPACE", required=bool(statefulsets)),
+            access=kubeclient.Access.from_env(environ) if statefulsets else None,
+            rollout_wait_seconds=env.integer("ROLLOUT_WAIT_SECONDS", 600, maximum=86400),
             host=env.text("DB_HOST", required=True),
             port=env.integer("DB_PORT", 3306, minimum=1, maximum=65535),
             name=name,
@@ -534,18 +566,95 @@ def run_manage(
     return ManageResult(process.wait(), output)
 
 
-def sync_schema(config: Config, manage: Manage, log: logging.Logger) -> bool:
-    """Run glance-manage db sync; return whether it changed the schema."""
-    result = manage(config, ["db", "sync"])
-    if result.returncode != 0:
+def current_heads(conn: Any, config: Config) -> set[str]:
+    """The revisions in the database's alembic_version table (empty: no Glance tables yet)."""
+    present = query(
+        conn,
+        "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
+        "AND TABLE_NAME = 'alembic_version'",
+        [config.name],
+    )
+    if not present:
+        return set()
+    rows = query(conn, f"SELECT version_num FROM {quote_identifier(config.name)}.alembic_version")
+    return {row[0] for row in rows}
+
+
+def manage_step(config: Config, manage: Manage, action: str) -> ManageResult:
+    """Run `glance-manage db <action>`; HookError with the reason when it fails for a reason
+    other than a revision it does not know."""
+    result = manage(config, ["db", action])
+    if result.returncode != 0 and not UNKNOWN_REVISION.search("\n".join(result.output)):
         raise hooklib.HookError(
-            f"glance-manage db sync failed (exit {result.returncode}): "
+            f"glance-manage db {action} failed (exit {result.returncode}): "
             f"{explain_manage_failure(config, result.output)}"
         )
-    if any(UP_TO_DATE in text for _, text in result.messages()):
+    return result
+
+
+def newer_revision(result: ManageResult) -> Optional[str]:
+    """The revision of a newer Glance that glance-manage did not find, if that is why it failed."""
+    match = UNKNOWN_REVISION.search("\n".join(result.output))
+    return match.group(1) if result.returncode != 0 and match else None
+
+
+def up_to_date(result: ManageResult) -> bool:
+    """Whether glance-manage found the schema at its head already."""
+    return any(UP_TO_DATE in text for _, text in result.messages())
+
+
+def expand_schema(config: Config, conn: Any, manage: Manage, log: logging.Logger) -> bool:
+    """The expand phase; return whether the schema changed. HookError when a newer Glance has
+    contracted the schema (this Glance would break on it)."""
+    if not current_heads(conn, config):
+        manage_step(config, manage, "sync")
+        log.info("created the schema of %s (no Glance serves on it yet)", config.name)
+        return True
+    expand = manage_step(config, manage, "expand")
+    newer = newer_revision(expand)
+    if newer and "contract" in newer:
+        raise hooklib.HookError(
+            f"the schema of {config.name} was contracted by a newer Glance (revision {newer}), "
+            "which this Glance cannot run on: a rollback past a finished upgrade needs the "
+            "database backup taken before it. Upgrade forward to the newer containerImage "
+            "instead, or restore that backup first"
+        )
+    if newer:
+        log.info(
+            "unchanged: a newer Glance expanded %s (revision %s) and has not contracted it; "
+            "this Glance runs on it as it is",
+            config.name,
+            newer,
+        )
+        return False
+    if up_to_date(expand):
         log.info("unchanged: schema of %s already at head, nothing to do", config.name)
         return False
-    log.info("migrated schema of %s to head", config.name)
+    migrate = manage_step(config, manage, "migrate")
+    if all(any("is up to date" in text for _, text in r.messages()) for r in (expand, migrate)):
+        log.info("unchanged: schema of %s expanded already, waiting for its contract", config.name)
+        return False
+    log.info(
+        "expanded the schema of %s and migrated its data; the old pods keep serving until the "
+        "contract phase",
+        config.name,
+    )
+    return True
+
+
+def contract_schema(config: Config, manage: Manage, log: logging.Logger) -> bool:
+    """The contract phase; return whether the schema changed."""
+    result = manage_step(config, manage, "contract")
+    newer = newer_revision(result)
+    if newer:
+        raise hooklib.HookError(
+            f"the schema of {config.name} holds revision {newer} of a newer Glance: this "
+            "release's containerImage is older than the one that migrated it"
+        )
+    if up_to_date(result):
+        log.info("unchanged: schema of %s already contracted, nothing to do", config.name)
+        return False
+    log.info("contracted the schema of %s: no old Glance serves on it any more", config.name)
     return True
 
 
@@ -588,12 +697,20 @@ def run(
     connect: Optional[Connect] = None,
     manage: Optional[Manage] = None,
 ) -> list[str]:
-    """Bring the database to Glance's head on an open connection; return what changed."""
+    """Run the phase on an open connection; return what changed."""
     log = log or logging.getLogger(HOOK)
     connect = connect or pymysql_connector(config)
     manage = manage or functools.partial(run_manage, log=log)
+    if config.phase == "contract":
+        if config.statefulsets:
+            assert config.access is not None
+            kube = kubeclient.Kubernetes(config.access)
+            kubeclient.wait_rolled(
+                kube, config.namespace, config.statefulsets, config.rollout_wait_seconds, log
+            )
+        return ["schema"] if contract_schema(config, manage, log) else []
     changed = provision(conn, config, connect, log) if config.create else []
-    if sync_schema(config, manage, log):
+    if expand_schema(config, conn, manage, log):
         changed.append("schema")
     if load_metadefs(config, manage, log):
         changed.append("metadefs")
@@ -616,7 +733,8 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
         finally:
             conn.close()
         log.info(
-            "done: database %s at %s at head; changed: %s; %.1f s",
+            "done: %s phase of database %s at %s; changed: %s; %.1f s",
+            config.phase,
             config.name,
             config.address,
             ", ".join(changed) or "nothing",

@@ -16,9 +16,7 @@ Environment:
                    the claims they should have; `value` names the chart value that sets the
                    size. Claims of ordinals from `replicas` on belong to no pod and are left
   NAMESPACE        namespace of the release (required)
-  KUBE_API         API server URL (default: the in-cluster one)
-  KUBE_TOKEN_FILE  bearer token (default: the pod's service account token)
-  KUBE_CA_FILE     CA of the API server (default: the pod's service account CA)
+  KUBE_API, KUBE_TOKEN_FILE, KUBE_CA_FILE  how to reach the API server (see kubeclient.py)
   WAIT_SECONDS     how long to wait for a deleted StatefulSet to be gone (default 60)
 
 Exit codes: 0 done or nothing to do, 1 failure, 2 bad configuration. Python 3.9, standard
@@ -32,20 +30,16 @@ import json
 import logging
 import os
 import re
-import ssl
 import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Optional
 
 import hooklib
+from kubeclient import MERGE_PATCH, Access, Kubernetes
 
 HOOK = "statefulset_resize"
-ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 SUFFIXES = {
     "": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
     "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
@@ -87,9 +81,7 @@ class Config:
 
     namespace: str
     statefulsets: tuple[Wanted, ...]
-    api: str
-    token_file: str
-    ca_file: str
+    access: Access
     wait_seconds: int = 60
 
     @classmethod
@@ -121,58 +113,12 @@ class Config:
             raise hooklib.ConfigError(
                 f"STATEFULSETS is not a list of StatefulSets: {exc}"
             ) from None
-        host, port = environ.get("KUBERNETES_SERVICE_HOST"), environ.get("KUBERNETES_SERVICE_PORT")
-        default_api = f"https://{host}:{port}" if host and port else None
-        api = env.url("KUBE_API", default=default_api, required=True)
         return cls(
             namespace=env.text("NAMESPACE", required=True),
             statefulsets=wanted,
-            api=api.rstrip("/"),
-            token_file=env.text("KUBE_TOKEN_FILE", f"{ACCOUNT}/token"),
-            ca_file=env.text("KUBE_CA_FILE", f"{ACCOUNT}/ca.crt"),
+            access=Access.from_env(environ),
             wait_seconds=env.integer("WAIT_SECONDS", 60, maximum=3600),
         )
-
-
-class Kubernetes:
-    """The few API calls the hook makes, with the pod's service account."""
-
-    def __init__(self, config: Config) -> None:
-        """Read the token and trust the CA."""
-        try:
-            with open(config.token_file) as token:
-                self._token = token.read().strip()
-        except OSError as exc:
-            raise hooklib.ConfigError(
-                f"KUBE_TOKEN_FILE: cannot read {config.token_file}: {exc}"
-            ) from None
-        self._base = config.api
-        self._context = ssl.create_default_context(cafile=config.ca_file)
-
-    def call(
-        self, method: str, path: str, body: Optional[Any] = None, content_type: str = ""
-    ) -> Optional[dict[str, Any]]:
-        """One request; None for 404, the JSON answer otherwise; HookError for other errors."""
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self._base + path, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self._token}")
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", content_type or "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=30, context=self._context) as answer:
-                return json.loads(answer.read() or b"{}")
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
-                return None
-            try:
-                message = json.loads(exc.read()).get("message", "")
-            except ValueError:
-                message = exc.reason
-            raise hooklib.HookError(f"{method} {path}: {exc.code} {message}") from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise hooklib.HookError(f"cannot reach the API server {self._base}: {reason}") from None
 
 
 def template_claims(statefulset: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
@@ -253,7 +199,7 @@ def run(config: Config, kube: Kubernetes, log: Optional[logging.Logger] = None) 
                     "PATCH",
                     f"/api/v1/namespaces/{ns}/persistentvolumeclaims/{claim}",
                     {"spec": {"resources": {"requests": {"storage": size}}}},
-                    "application/merge-patch+json",
+                    MERGE_PATCH,
                 )
                 log.info("expanded claim %s to %s", claim, size)
                 changed.append(f"claim {claim}")
@@ -283,7 +229,7 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
     def body(log: logging.Logger) -> int:
         """Read the settings, compare, change what must change."""
         config = Config.from_env(environ)
-        changed = run(config, Kubernetes(config), log)
+        changed = run(config, Kubernetes(config.access), log)
         log.info("done: changed %s", ", ".join(changed) or "nothing")
         return hooklib.EXIT_OK
 

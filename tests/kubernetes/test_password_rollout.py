@@ -1,0 +1,160 @@
+"""A rotated password reaches the API pods by the documented procedure: change the Secret,
+then `helm upgrade` (Helm 4 and Helm 3). The password rollout hook (hooks/password_rollout.py)
+runs for real (tests/kubernetes/hookrunner.py) with the chart's Role, and the StatefulSet
+controller restarts the pods it asks it to.
+
+The tests of a Helm run in order on one release: install, an upgrade with nothing changed,
+a rotation of each password the pods read, then an upgrade after the rotation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import CHART, HELMS
+from tests.kubernetes.cluster import Cluster
+from tests.kubernetes.hookrunner import RUNS
+from tests.kubernetes.release import (
+    PASSWORDS,
+    api_pods,
+    helm_wait,
+    prepare,
+    render,
+    rotate,
+    run_helm,
+    values_args,
+)
+
+NAMESPACE = "password-rollout"  # one namespace per Helm: password-rollout-helm4, …-helm3
+RBD = (
+    "[DEFAULT]\nenabled_backends = default_backend:rbd\n[glance_store]\n"
+    "default_backend = default_backend\n[default_backend]\nrbd_store_pool = images\n"
+)
+VALUES: dict[str, Any] = {
+    "customServiceConfig": RBD,
+    "glanceAPIs": {"default": {"type": "split", "replicas": 2}},
+}
+STATEFULSETS = ("glance-default-external-api", "glance-default-internal-api")
+FINGERPRINT = "glance.openstack.org/passwords-fingerprint"
+RESTART = "glance.openstack.org/passwords-changed"
+
+
+@dataclasses.dataclass(frozen=True)
+class Release:
+    """The release of VALUES installed by one Helm."""
+
+    cluster: Cluster
+    helm: Path
+    namespace: str
+    args: list[str]
+
+    def upgrade(self) -> None:
+        """`helm upgrade --wait` with the same values: returns once the post hooks are done."""
+        helm_wait(self.cluster, self.helm, "upgrade", self.namespace, str(CHART), *self.args)
+
+    def pods(self) -> dict[str, tuple[str, bool]]:
+        """Every API pod: name -> (UID, ready)."""
+        return api_pods(self.cluster, self.namespace)
+
+    def fingerprint(self) -> str:
+        """The fingerprint the hook recorded on the pod scripts ConfigMap."""
+        path = f"/api/v1/namespaces/{self.namespace}/configmaps/glance-pod-scripts"
+        return (self.cluster.get(path)["metadata"].get("annotations") or {}).get(FINGERPRINT, "")
+
+    def restart_marks(self) -> dict[str, str | None]:
+        """The hook's pod template annotation of each API StatefulSet (None: not set)."""
+        out = {}
+        for name in STATEFULSETS:
+            path = f"/apis/apps/v1/namespaces/{self.namespace}/statefulsets/{name}"
+            live = self.cluster.get(path)
+            annotations = live["spec"]["template"]["metadata"].get("annotations") or {}
+            out[name] = annotations.get(RESTART)
+        return out
+
+    def rotate(self, key: str, password: str) -> None:
+        """Change one key of the user's Secret."""
+        rotate(self.cluster, self.namespace, key, password)
+
+    def last_run(self) -> tuple[int, list[str]]:
+        """Exit code and log lines (without time stamps) of the hook's last run."""
+        runs = [r for r in RUNS if r[0].startswith(f"{self.namespace}/glance-password-rollout")]
+        assert runs, "the password rollout hook did not run"
+        _, code, output = runs[-1]
+        return code, [line.split(" ", 1)[1] for line in output.splitlines()]
+
+
+@pytest.fixture(scope="module", params=sorted(HELMS), ids=sorted(HELMS))
+def release(
+    request: pytest.FixtureRequest, cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
+) -> Release:
+    """The release of VALUES, installed with Helm 4 or Helm 3."""
+    helm = HELMS[request.param]
+    namespace = f"{NAMESPACE}-{request.param}"
+    args = values_args(tmp_path_factory.mktemp("rollout"), [], VALUES)
+    prepare(cluster, namespace, render(cluster, helm, namespace, args))
+    helm_wait(cluster, helm, "install", namespace, str(CHART), *args)
+    return Release(cluster, helm, namespace, args)
+
+
+def test_install_records_the_passwords_and_restarts_nothing(release: Release) -> None:
+    assert release.fingerprint().startswith("pbkdf2-sha256$200000$")
+    assert PASSWORDS["GlancePassword"] not in release.fingerprint()
+    assert release.restart_marks() == dict.fromkeys(STATEFULSETS)
+    assert release.last_run() == (
+        0,
+        [
+            "hook=password_rollout level=info recorded the fingerprint of the passwords the "
+            "pods start with",
+            "hook=password_rollout level=info done: restarted nothing",
+        ],
+    )
+
+
+def test_an_upgrade_with_the_same_passwords_restarts_nothing(release: Release) -> None:
+    pods, recorded = release.pods(), release.fingerprint()
+    release.upgrade()
+    assert release.pods() == pods
+    assert release.fingerprint() == recorded
+    assert release.last_run()[1][0] == (
+        "hook=password_rollout level=info unchanged: the pods started with the passwords of the "
+        "Secret"
+    )
+
+
+@pytest.mark.parametrize("key", ["GlancePassword", "GlanceDatabasePassword"])
+def test_a_rotated_password_restarts_every_pod_before_the_upgrade_returns(
+    release: Release, key: str
+) -> None:
+    pods, recorded, marks = release.pods(), release.fingerprint(), release.restart_marks()
+    assert len(pods) == 4 and all(ready for _, ready in pods.values())
+    release.rotate(key, f"rotated-{key}-{release.namespace}")
+    release.upgrade()
+    now = release.pods()
+    assert sorted(now) == sorted(pods)
+    assert all(ready for _, ready in now.values())
+    assert not {uid for uid, _ in now.values()} & {uid for uid, _ in pods.values()}
+    assert release.fingerprint() != recorded
+    new_marks = release.restart_marks()
+    assert all(new_marks.values()) and set(new_marks.values()).isdisjoint(marks.values())
+    code, lines = release.last_run()
+    assert code == 0
+    restarted = ", ".join(STATEFULSETS)
+    assert lines[-1] == f"hook=password_rollout level=info done: restarted {restarted}"
+    status = run_helm(
+        release.cluster, release.helm, "status", "glance", "-n", release.namespace, "-o", "json"
+    )
+    assert json.loads(status.stdout)["info"]["status"] == "deployed"
+
+
+def test_the_next_upgrade_keeps_the_restarted_pods(release: Release) -> None:
+    """Helm's own apply leaves the hook's annotation alone, so nothing restarts twice."""
+    pods, marks = release.pods(), release.restart_marks()
+    release.upgrade()
+    assert release.pods() == pods
+    assert release.restart_marks() == marks
+    assert release.last_run()[1][-1] == "hook=password_rollout level=info done: restarted nothing"
