@@ -212,7 +212,9 @@ def test_glance_26_to_33_with_zero_failed_requests(
             traffic.wait_rounds(5)
             # helm upgrade: the expand phase, while Glance 26 serves.
             traffic.phase = "expand"
+            started = time.monotonic()
             cluster.run_job(objects, "glance-db-sync", cluster.image.glance)
+            seconds = {"expand and migrate": time.monotonic() - started}
             traffic.phase = "expanded, Glance 26"
             assert heads(mariadb) == {NEW_EXPAND, OLD_HEAD}
             traffic.wait_rounds(5)
@@ -220,12 +222,15 @@ def test_glance_26_to_33_with_zero_failed_requests(
             # the Service's endpoints, finishes what it serves and stops; the new one starts
             # and joins once ready. Between the two, Glance 26 and 33 serve side by side.
             new = {}
+            seconds["pod replacements"] = 0.0
             for ordinal, others in ((1, [old[0].port]), (0, [])):
                 traffic.phase = f"pod {ordinal} replaced"
                 service.route(*(others or [new[1].port]))
                 time.sleep(2)
+                started = time.monotonic()
                 old[ordinal].stop()
                 new[ordinal] = cluster.start_api(objects, name, free_port(), replica=ordinal)
+                seconds["pod replacements"] += time.monotonic() - started
                 pods.callback(stop_api, new[ordinal])
                 service.route(*others, *(p.port for p in new.values()))
                 traffic.phase = "Glance 26 and 33" if others else "Glance 33"
@@ -233,9 +238,11 @@ def test_glance_26_to_33_with_zero_failed_requests(
             # The contract phase, once no old pod serves (the rollout is what the hook waits
             # for on a cluster; here it is over).
             traffic.phase = "contract"
+            started = time.monotonic()
             cluster.run_job(
                 objects, "glance-db-contract", cluster.image.glance, env={"STATEFULSETS": "[]"}
             )
+            seconds["contract"] = time.monotonic() - started
             traffic.phase = "contracted"
             traffic.wait_rounds(5)
         # Every image, whichever release stored it, reads back through Glance 33.
@@ -248,7 +255,8 @@ def test_glance_26_to_33_with_zero_failed_requests(
     FIGURES.append(
         f"Glance 26 -> 33 under traffic (2 replicas, one replaced at a time): {total} requests "
         f"({', '.join(f'{k} {v}' for k, v in sorted(traffic.done.items()))}), "
-        f"{len(traffic.failures)} failed"
+        f"{len(traffic.failures)} failed; "
+        + ", ".join(f"{step} {value:.1f} s" for step, value in seconds.items())
     )
     assert traffic.failures == [], "\n".join(traffic.failures)
     assert traffic.done["download"] >= 40
