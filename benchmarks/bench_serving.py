@@ -279,20 +279,17 @@ def rotation_window(cluster: Cluster, deployment: Deployment, keystone: Any) -> 
 
     api_port = api.port
     prober = threading.Thread(target=probe, daemon=True)
-    old = dict(cluster.secrets[SECRET_NAME])
-    cluster.secrets[SECRET_NAME] = {**old, "GlancePassword": "rotated: p@ss/w?rd"}
-    prober.start()
-    started = time.perf_counter()
-    cluster.run_job(deployment.objects, "glance-keystone", cluster.image.base)
-    hook = time.perf_counter() - started
-    stop_api(api)
-    name = next(o["metadata"]["name"] for o in deployment.objects if o["kind"] == "StatefulSet")
-    new = cluster.start_api(deployment.objects, name, api_port)
-    restart = time.perf_counter() - started - hook
-    time.sleep(1)
-    stop.set()
-    prober.join(120)
-    stop_api(new)
+    with cluster.rotated(SECRET_NAME, "GlancePassword"):
+        prober.start()
+        started = time.perf_counter()
+        cluster.run_job(deployment.objects, "glance-keystone", cluster.image.base)
+        hook = time.perf_counter() - started
+        new = deployment.restart(cluster)
+        restart = time.perf_counter() - started - hook
+        time.sleep(1)
+        stop.set()
+        prober.join(120)
+        stop_api(new)
     failed = [(t, o) for t, o in results if o != "200"]
     counts = {o: sum(1 for _, x in failed if x == o) for o in sorted({o for _, o in failed})}
     window = failed[-1][0] - failed[0][0] if failed else 0.0

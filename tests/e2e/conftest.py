@@ -160,6 +160,15 @@ class Deployment:
     db_sync: subprocess.CompletedProcess[str]
     registration: subprocess.CompletedProcess[str]
 
+    def restart(self, cluster: Cluster, instance: str = "single") -> ApiProcess:
+        """What a rolling restart does to an instance's first pod: it stops, and a new one
+        starts with the same rendered objects on its port (reading the Secrets anew)."""
+        old = self.replicas[instance][0]
+        stop_api(old)
+        new = cluster.start_api(self.objects, old.name.rsplit("-", 1)[0], old.port)
+        self.replicas[instance][0] = self.apis[instance] = new
+        return new
+
     def cronjobs(self, component: str) -> list[str]:
         """Names of the rendered CronJobs of a component (db-purge, cache-cleaner, …)."""
         return [

@@ -173,6 +173,17 @@ class Cluster:
         self.claims: dict[str, Path] = {}
         self._count = 0
 
+    @contextlib.contextmanager
+    def rotated(self, secret: str, key: str) -> Iterator[None]:
+        """A new value of one key of a Secret for the block (pods and Jobs started in it read
+        it); the old Secret after."""
+        old = dict(self.secrets[secret])
+        self.secrets[secret] = {**old, key: f"rotated {key}: p@ss/w?rd"}
+        try:
+            yield
+        finally:
+            self.secrets[secret] = old
+
     def _workdir(self, name: str) -> Path:
         self._count += 1
         path = self.root / f"{self._count:02d}-{name}"

@@ -9,7 +9,6 @@ API directly (no catalog entry, which would compete with the releases the other 
 from __future__ import annotations
 
 import hashlib
-import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 
 from tests.e2e.conftest import REGION, SECRET
 from tests.e2e.users import ensure_project, ensure_user, grant, project_user, upload
-from tests.services import HOST, glance26
+from tests.services import glance26
 from tests.services.keystone import Keystone
 from tests.services.mariadb import MariaDB
 
@@ -38,8 +37,7 @@ def database_url(mariadb: MariaDB) -> Iterator[str]:
     password = SECRET["GlanceDatabasePassword"]
     mariadb.drop(database=DB_NAME, user=DB_USER)
     mariadb.create_database(DB_NAME, DB_USER, password)
-    quoted = urllib.parse.quote(password, safe="")
-    yield f"mysql+pymysql://{DB_USER}:{quoted}@{HOST}:{mariadb.port}/{DB_NAME}?charset=utf8"
+    yield mariadb.url(DB_USER, password, DB_NAME)
     mariadb.drop(database=DB_NAME, user=DB_USER)
 
 
@@ -98,8 +96,7 @@ def test_db_version_is_the_2023_1_heads(
     version = glance26.manage(["db", "version"], database_url)
     assert version.returncode == 0, version.stdout + version.stderr
     assert version.stdout.split() == [glance26.CONTRACT_HEAD]
-    recorded = mariadb.query("SELECT version_num FROM alembic_version", database=DB_NAME)
-    assert recorded == [(glance26.CONTRACT_HEAD,)]
+    assert mariadb.alembic_heads(DB_NAME) == {glance26.CONTRACT_HEAD}
 
 
 def test_member_uploads_and_downloads(keystone: Keystone, api: glance26.Api) -> None:

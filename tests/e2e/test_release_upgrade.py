@@ -22,7 +22,6 @@ import os
 import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,7 +36,7 @@ from tests.services.tcpproxy import TcpProxy
 
 DATABASE = ACCOUNT = "glance_upgrade"
 PROJECT, USER = "project-upgrade", "project-upgrade-member"
-OLD_HEAD = "2023_1_contract01"
+OLD_HEAD = glance26.CONTRACT_HEAD
 NEW_EXPAND, NEW_HEAD = "2024_1_expand01", "2024_1_contract01"
 # Two replicas on the file backend share one volume (storage.external, the way the values name
 # it): an image one pod stores, any other reads.
@@ -129,14 +128,6 @@ class Traffic:
             time.sleep(0.1)
 
 
-def heads(mariadb: MariaDB) -> set[str]:
-    """The revisions in the database's alembic_version table."""
-    return {
-        row[0]
-        for row in mariadb.query("SELECT version_num FROM alembic_version", database=DATABASE)
-    }
-
-
 def test_glance_26_to_33_with_zero_failed_requests(
     mariadb: MariaDB,
     keystone: Keystone,
@@ -175,15 +166,12 @@ def test_glance_26_to_33_with_zero_failed_requests(
 
     # The release before: Glance 26 made the schema, and its two pods serve on it.
     mariadb.drop(database=DATABASE, user=ACCOUNT)
-    mariadb.query(f"CREATE DATABASE `{DATABASE}`")
     password = SECRET["GlanceDatabasePassword"]
-    mariadb.query(f"CREATE USER '{ACCOUNT}'@'%%' IDENTIFIED BY %s", [password])
-    mariadb.query(f"GRANT ALL ON `{DATABASE}`.* TO '{ACCOUNT}'@'%'")
-    quoted = urllib.parse.quote(password, safe="")
-    url = f"mysql+pymysql://{ACCOUNT}:{quoted}@{mariadb.host}:{mariadb.port}/{DATABASE}"
+    mariadb.create_database(DATABASE, ACCOUNT, password)
+    url = mariadb.url(ACCOUNT, password, DATABASE)
     synced = glance26.manage(["db", "sync"], url)
     assert synced.returncode == 0, synced.stdout + synced.stderr
-    assert heads(mariadb) == {OLD_HEAD}
+    assert mariadb.alembic_heads(DATABASE) == {OLD_HEAD}
     cluster.run_job(objects, "glance-keystone", cluster.image.base)
     project_user(keystone, PROJECT, USER, "member")
 
@@ -216,7 +204,7 @@ def test_glance_26_to_33_with_zero_failed_requests(
             cluster.run_job(objects, "glance-db-sync", cluster.image.glance)
             seconds = {"expand and migrate": time.monotonic() - started}
             traffic.phase = "expanded, Glance 26"
-            assert heads(mariadb) == {NEW_EXPAND, OLD_HEAD}
+            assert mariadb.alembic_heads(DATABASE) == {NEW_EXPAND, OLD_HEAD}
             traffic.wait_rounds(5)
             # The rolling update, highest ordinal first, one pod at a time: the old pod leaves
             # the Service's endpoints, finishes what it serves and stops; the new one starts
@@ -250,7 +238,7 @@ def test_glance_26_to_33_with_zero_failed_requests(
         for image in list(traffic.images):
             traffic.download(image)
     service.close()
-    assert heads(mariadb) == {NEW_HEAD}
+    assert mariadb.alembic_heads(DATABASE) == {NEW_HEAD}
     total = sum(traffic.done.values())
     FIGURES.append(
         f"Glance 26 -> 33 under traffic (2 replicas, one replaced at a time): {total} requests "

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.hooks.helpers import PASSWORD, HookRun
-from tests.services import free_port
+from tests.services import free_port, glance26
 from tests.services.mariadb import MariaDB
 from tests.services.tcpproxy import TcpProxy
 
@@ -492,15 +492,8 @@ def test_failed_metadefs_load_fails_the_hook(
 # -- the rolling upgrade: expand, migrate, contract -------------------------------------------
 
 # The schema of Glance 26 (2023.1), the release of the chart's default images.
-OLD_HEAD = "2023_1_contract01"
+OLD_HEAD = glance26.CONTRACT_HEAD
 NEW_EXPAND = "2024_1_expand01"
-
-
-def heads(mariadb: MariaDB, name: str) -> set[str]:
-    """The revisions in a database's alembic_version table."""
-    return {
-        row[0] for row in mariadb.query("SELECT version_num FROM alembic_version", database=name)
-    }
 
 
 def old_schema(mariadb: MariaDB, name: str, env: Mapping[str, str]) -> None:
@@ -516,7 +509,7 @@ def old_schema(mariadb: MariaDB, name: str, env: Mapping[str, str]) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert heads(mariadb, name) == {OLD_HEAD}
+    assert mariadb.alembic_heads(name) == {OLD_HEAD}
 
 
 def test_upgrade_expands_while_old_pods_serve_then_contracts(
@@ -527,7 +520,7 @@ def test_upgrade_expands_while_old_pods_serve_then_contracts(
     old_schema(mariadb, "rolling", env)
     expand = run_db_hook(env)
     assert_ok(expand)
-    assert heads(mariadb, "rolling") == {NEW_EXPAND, OLD_HEAD}
+    assert mariadb.alembic_heads("rolling") == {NEW_EXPAND, OLD_HEAD}
     assert mariadb.query("SHOW TABLES LIKE 'cached_images'", database="rolling")
     assert any("expanded the schema of rolling and migrated its data" in x for x in expand.lines)
     again = run_db_hook(env)
@@ -537,7 +530,7 @@ def test_upgrade_expands_while_old_pods_serve_then_contracts(
 
     contract = run_db_hook({**env, "DB_PHASE": "contract"})
     assert_ok(contract)
-    assert heads(mariadb, "rolling") == {glance_head}
+    assert mariadb.alembic_heads("rolling") == {glance_head}
     assert "contracted the schema of rolling: no old Glance serves on it any more" in (
         contract.stderr
     )
@@ -566,7 +559,7 @@ def test_a_schema_a_newer_glance_contracted_is_refused_before_anything_changes(
         "backup taken before it. Upgrade forward to the newer containerImage instead, or restore "
         "that backup first"
     )
-    assert heads(mariadb, "contracted") == {"2099_1_contract01"}
+    assert mariadb.alembic_heads("contracted") == {"2099_1_contract01"}
 
 
 def test_a_schema_a_newer_glance_only_expanded_is_left_as_it_is(
@@ -582,4 +575,4 @@ def test_a_schema_a_newer_glance_only_expanded_is_left_as_it_is(
         "unchanged: a newer Glance expanded expanded (revision 2099_1_expand01) and has not "
         "contracted it; this Glance runs on it as it is"
     ) in kept.stderr
-    assert heads(mariadb, "expanded") == {"2099_1_expand01", OLD_HEAD}
+    assert mariadb.alembic_heads("expanded") == {"2099_1_expand01", OLD_HEAD}

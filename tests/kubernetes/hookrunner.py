@@ -2,7 +2,8 @@
 
 KWOK executes nothing, so a hook Job would only be marked complete. Two hooks change the
 cluster: the StatefulSet resize hook (chart/files/hooks/statefulset_resize.py) and the password
-rollout hook (password_rollout.py). Their pods are left running by the KWOK stages, and this
+rollout hook (password_rollout.py). Their pods are left running by the KWOK stages (the
+components kwok-stages.yaml names, read from it), and this
 runner executes the program of each one with the pod's environment (Secret keys read from the
 cluster, as the kubelet does), the token of the pod's ServiceAccount (so the chart's Role is
 what it may do) and the cluster's CA, then ends the pod with the program's exit code, as a
@@ -19,12 +20,27 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from tests.conftest import ROOT
-from tests.kubernetes.cluster import Cluster
+from tests.kubernetes.cluster import STAGES, Cluster
 from tests.services import HOST
 
 HOOKS = ROOT / "chart" / "files" / "hooks"
-COMPONENTS = ("statefulset-resize", "password-rollout")
+COMPONENT_LABEL = '.metadata.labels."app.kubernetes.io/component"'
+
+
+def kept_running() -> tuple[str, ...]:
+    """The components whose Job pods the KWOK stages leave running (pod-complete skips them)."""
+    for stage in yaml.safe_load_all(STAGES.read_text()):
+        if stage and stage["metadata"]["name"] == "pod-complete":
+            for rule in stage["spec"]["selector"]["matchExpressions"]:
+                if rule["key"] == COMPONENT_LABEL and rule["operator"] == "NotIn":
+                    return tuple(rule["values"])
+    raise LookupError(f"{STAGES} has no pod-complete stage that leaves hook pods running")
+
+
+COMPONENTS = kept_running()
 # The hook images' Python 3.9 when `make py39` made it, else this one.
 PY39 = ROOT / ".venv-py39" / "bin" / "python"
 # Every run: (namespace/pod, exit code, output), for the tests to quote.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +175,18 @@ class MariaDB:
         if user is not None:
             self.query("CREATE USER IF NOT EXISTS %s@'%%' IDENTIFIED BY %s", [user, password])
             self.query(f"GRANT ALL PRIVILEGES ON `{name}`.* TO %s@'%%'", [user])
+
+    def url(self, user: str, password: str, database: str) -> str:
+        """The SQLAlchemy URL Glance connects with, as that account."""
+        quoted = urllib.parse.quote(password, safe="")
+        return f"mysql+pymysql://{user}:{quoted}@{self.host}:{self.port}/{database}?charset=utf8"
+
+    def alembic_heads(self, database: str) -> set[str]:
+        """The revisions in a database's alembic_version table (Glance's schema level)."""
+        return {
+            row[0]
+            for row in self.query("SELECT version_num FROM alembic_version", database=database)
+        }
 
     def drop(self, database: str | None = None, user: str | None = None) -> None:
         """Drop a database and/or an account if they exist."""

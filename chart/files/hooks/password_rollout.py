@@ -39,8 +39,7 @@ from collections.abc import Mapping, Sequence
 from typing import Optional
 
 import hooklib
-import kubeclient
-from kubeclient import MERGE_PATCH, Access, Kubernetes
+from kubeclient import MERGE_PATCH, Access, Kubernetes, names, wait_rolled
 
 HOOK = "password_rollout"
 # The ConfigMap annotation with the fingerprint, and the pod template one that restarts pods.
@@ -86,14 +85,14 @@ class Config:
     def from_env(cls, environ: Mapping[str, str]) -> Config:
         """Read and check the settings; raise ConfigError naming the variable at fault."""
         env = hooklib.Env(environ)
-        names = kubeclient.names(env.text("WATCHED", "[]"), "WATCHED")
-        missing = [name for name in names if name not in environ]
+        watched = names(env.text("WATCHED", "[]"), "WATCHED")
+        missing = [name for name in watched if name not in environ]
         if missing:
             raise hooklib.ConfigError(f"WATCHED names variables that are not set: {missing}")
         return cls(
             namespace=env.text("NAMESPACE", required=True),
-            values=tuple((name, environ[name]) for name in names),
-            statefulsets=tuple(kubeclient.names(env.text("STATEFULSETS", "[]"), "STATEFULSETS")),
+            values=tuple((name, environ[name]) for name in watched),
+            statefulsets=tuple(names(env.text("STATEFULSETS", "[]"), "STATEFULSETS")),
             configmap=env.text("STATE_CONFIGMAP", required=True),
             access=Access.from_env(environ),
             wait_seconds=env.integer("WAIT_SECONDS", 600, maximum=86400),
@@ -133,7 +132,7 @@ def run(config: Config, kube: Kubernetes, log: Optional[logging.Logger] = None) 
         log.info("restarting the pods of %s: a password changed", name)
         restarted.append(name)
     kube.call("PATCH", path, record, MERGE_PATCH)
-    kubeclient.wait_rolled(kube, ns, restarted, config.wait_seconds, log)
+    wait_rolled(kube, ns, restarted, config.wait_seconds, log)
     return restarted
 
 
