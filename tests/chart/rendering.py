@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from tests.manifest import objects as manifest_objects
 from tests.conftest import CHART, run_helm
 
 NAMESPACE = "openstack"
@@ -68,7 +69,7 @@ def render(helm: Path, values: dict[str, Any] | None = None, *files: Path) -> li
     """Every object of the manifest (parsed once per case; do not modify them)."""
     key = _key(helm, values, files, ())
     if key not in _OBJECTS:
-        _OBJECTS[key] = [d for d in yaml.safe_load_all(render_text(helm, values, *files)) if d]
+        _OBJECTS[key] = manifest_objects(render_text(helm, values, *files))
     return list(_OBJECTS[key])
 
 

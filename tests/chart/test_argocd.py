@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.manifest import objects as manifest_objects
 from tests.chart.cases import EXAMPLES
 from tests.chart.rendering import render_text
 from tests.conftest import CHART, ROOT, run_helm
@@ -70,7 +71,7 @@ def render(
 ) -> tuple[list[dict], dict[tuple[str, str], dict[str, Any]]]:
     """The objects of one case and their classification by (kind, name)."""
     manifest = render_text(helm, values, *([file] if file else []))
-    objects = [d for d in yaml.safe_load_all(manifest) if d]
+    objects = manifest_objects(manifest)
     results = argocheck(manifest)
     # Nothing is lost between helm and Argo CD: one result per object, in the same order.
     assert [(r["kind"], r["name"]) for r in results] == [

@@ -47,6 +47,7 @@ import yaml
 from tests.conftest import CHART, HELMS, helm_env
 from tests.e2e import sandbox
 from tests.e2e.pod import ContainerView, Pod, find
+from tests.manifest import objects as manifest_objects
 from tests.services import HOST, tail
 
 GLANCE_UID = 42415
@@ -78,7 +79,7 @@ def render(values: Mapping[str, Any], workdir: Path) -> list[dict[str, Any]]:
     )  # fmt: skip
     if result.returncode != 0:
         raise DeployError(f"helm template failed:\n{result.stderr}")
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    return manifest_objects(result.stdout)
 
 
 def mod_wsgi_module() -> Path | None:

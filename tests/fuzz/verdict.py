@@ -22,6 +22,7 @@ import yaml
 from tests import kcheck
 from tests.conftest import CHART, HELM_RUNS, helm_env
 from tests.kcheck import NAMESPACE
+from tests.manifest import objects as manifest_objects
 
 PASSES = "renders and passes"
 REFUSED_BY_KUBERNETES = "renders objects Kubernetes refuses or PSS forbids"
@@ -103,7 +104,7 @@ def _dropped(values: dict, objects: list[dict]) -> str:
 def judge_rendered(values: dict, values_text: str, manifest: str) -> tuple[str, str]:
     """Class and evidence of a manifest helm rendered."""
     try:
-        objects = [d for d in yaml.safe_load_all(manifest) if d]
+        objects = manifest_objects(manifest)
     except yaml.YAMLError as err:
         return REFUSED_BY_KUBERNETES, f"the manifest is not YAML: {err}"
     # backendHostAccess relaxes the restricted profile for the API pods, as documented.

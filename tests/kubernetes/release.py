@@ -14,6 +14,7 @@ import yaml
 
 from tests.conftest import CHART, ROOT, helm_env
 from tests.kubernetes.cluster import STORAGE_CLASSES, Cluster
+from tests.manifest import objects as manifest_objects
 
 RELEASE = "glance"
 TIMEOUT = "180s"
@@ -104,7 +105,7 @@ def values_args(tmp: Path, files: list[Path], values: dict[str, Any] | None) -> 
 def render(cluster: Cluster, helm: Path, namespace: str, args: list[str]) -> list[dict[str, Any]]:
     """The objects `helm template` renders for the release (hooks and the test pod included)."""
     out = run_helm(cluster, helm, "template", RELEASE, str(CHART), "-n", namespace, *args)
-    return [d for d in yaml.safe_load_all(out.stdout) if d]
+    return manifest_objects(out.stdout)
 
 
 def is_hook(obj: dict[str, Any]) -> bool:

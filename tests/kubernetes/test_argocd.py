@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.chart.cases import EXAMPLES
 from tests.conftest import CHART, HELMS, ROOT
@@ -33,6 +32,7 @@ from tests.kubernetes.release import (
     run_helm,
     workload_state,
 )
+from tests.manifest import objects as manifest_objects
 
 ARGOSYNC = ROOT / "bin" / "argosync"
 CASES = [("defaults", None)] + [
@@ -109,7 +109,7 @@ def test_sync_twice(cluster: Cluster, case: str, file: Path | None) -> None:
     """A first sync applies everything; a second of the same revision changes nothing."""
     namespace = f"argocd-{case}"
     manifest = argo_render(cluster, namespace, file)
-    objects = [d for d in yaml.safe_load_all(manifest) if d]
+    objects = manifest_objects(manifest)
     prepare(cluster, namespace, objects)
 
     hooks = [o for o in objects if is_hook(o)]
@@ -151,7 +151,7 @@ def test_a_sync_after_a_password_rotation_restarts_the_pods_once(cluster: Cluste
     restarts nothing."""
     namespace = "argocd-rotation"
     manifest = argo_render(cluster, namespace, None)
-    prepare(cluster, namespace, [d for d in yaml.safe_load_all(manifest) if d])
+    prepare(cluster, namespace, manifest_objects(manifest))
     sync(cluster, namespace, manifest)
     pods = api_pods(cluster, namespace)
     assert pods and all(ready for _, ready in pods.values())
