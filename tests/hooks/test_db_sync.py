@@ -14,6 +14,7 @@ import db_sync
 import hooklib
 import pymysql
 import pytest
+import sqlalchemy
 from sqlalchemy.engine import make_url
 
 from tests.hooks.helpers import PASSWORD, HookRun
@@ -444,9 +445,10 @@ def test_any_password_works_for_the_hook_and_glance(
     run_db_hook: Any,
     venv39: str,
 ) -> None:
-    """The account is created, Glance's own connection (glance-manage) logs in, and a rerun on
-    the images' Python 3.9 and PyMySQL 1.0 finds the password working. Every password's
-    account uses one database, migrated once, so that each case costs a login, not a migration."""
+    """The account is created, Glance's database URL logs in (SQLAlchemy on PyMySQL, as oslo.db
+    opens it), and a rerun on the images' Python 3.9 and PyMySQL 1.0 finds the password working.
+    Every password's account uses one database, migrated once, so that each case costs a login,
+    not a migration."""
     name = "pw_" + str(abs(hash(password)) % 10**6)
     mariadb.drop(user=name)
     env = db_env(name, DB_PASSWORD=password, DB_NAME=SHARED_DATABASE)
@@ -463,6 +465,13 @@ def test_any_password_works_for_the_hook_and_glance(
     assert f"unchanged: account {name}@'%'" in again.stderr
     assert "changed: nothing" in again.lines[-1]
     mariadb.connect(user=name, password=password.encode(), database=SHARED_DATABASE).close()
+    url = hooklib.database_url(name, password, mariadb.host, mariadb.port, SHARED_DATABASE)
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT CURRENT_USER()").scalar().startswith(name)
+    finally:
+        engine.dispose()
 
 
 @pytest.mark.parametrize("python", ["current", "py39"])

@@ -8,6 +8,9 @@ Migrations follow Glance's rolling upgrade, in two phases (DB_PHASE):
             Glance has already contracted is refused: this Glance cannot run on it.
   contract  after install and upgrade: waits until every API StatefulSet of the release runs
             only new pods, all ready (no old code serves any more), then `db contract`.
+A database already at the heads this Glance's migrations end at, with the namespace of every
+metadata definition file loaded, needs no glance-manage in either phase (installed_glance.py
+reads both from the image's files); that is what every unchanged sync meets.
 
 Environment:
   DB_HOST               database server host (required)
@@ -51,6 +54,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Optional
 
 import hooklib
+import installed_glance
 import kubeclient
 
 HOOK = "db_sync"
@@ -580,6 +584,30 @@ def current_heads(conn: Any, config: Config) -> set[str]:
     return {row[0] for row in rows}
 
 
+def settled_heads(config: Config) -> Optional[set[str]]:
+    """What alembic_version holds once this Glance has migrated and contracted: read from its
+    migration scripts when glance-manage runs on this interpreter, else None."""
+    glance = installed_glance.package(config.glance_manage)
+    return installed_glance.migrated_heads(glance) if glance else None
+
+
+def metadefs_present(config: Config, conn: Any) -> bool:
+    """Whether every definition file glance-manage would load is in the database already
+    (load_metadefs skips those); False when that cannot be told without glance-manage."""
+    if installed_glance.package(config.glance_manage) is None:
+        return False
+    path = installed_glance.metadefs_path(config.config_dir)
+    wanted = installed_glance.metadef_namespaces(path) if path else None
+    if not wanted:
+        return False
+    table = f"{quote_identifier(config.name)}.metadef_namespaces"
+    try:
+        present = {row[0] for row in query(conn, f"SELECT namespace FROM {table}")}
+    except Exception:
+        return False
+    return wanted <= present
+
+
 def manage_step(config: Config, manage: Manage, action: str) -> ManageResult:
     """Run `glance-manage db <action>`; HookError with the reason when it fails for a reason
     other than a revision it does not know."""
@@ -606,10 +634,14 @@ def up_to_date(result: ManageResult) -> bool:
 def expand_schema(config: Config, conn: Any, manage: Manage, log: logging.Logger) -> bool:
     """The expand phase; return whether the schema changed. HookError when a newer Glance has
     contracted the schema (this Glance would break on it)."""
-    if not current_heads(conn, config):
+    heads = current_heads(conn, config)
+    if not heads:
         manage_step(config, manage, "sync")
         log.info("created the schema of %s (no Glance serves on it yet)", config.name)
         return True
+    if heads == settled_heads(config):
+        log.info("unchanged: schema of %s already at head, nothing to do", config.name)
+        return False
     expand = manage_step(config, manage, "expand")
     newer = newer_revision(expand)
     if newer and "contract" in newer:
@@ -642,8 +674,11 @@ def expand_schema(config: Config, conn: Any, manage: Manage, log: logging.Logger
     return True
 
 
-def contract_schema(config: Config, manage: Manage, log: logging.Logger) -> bool:
+def contract_schema(config: Config, conn: Any, manage: Manage, log: logging.Logger) -> bool:
     """The contract phase; return whether the schema changed."""
+    if current_heads(conn, config) == settled_heads(config):
+        log.info("unchanged: schema of %s already contracted, nothing to do", config.name)
+        return False
     result = manage_step(config, manage, "contract")
     newer = newer_revision(result)
     if newer:
@@ -669,8 +704,12 @@ def count_metadefs(result: ManageResult) -> tuple[int, int]:
     return loaded, skipped
 
 
-def load_metadefs(config: Config, manage: Manage, log: logging.Logger) -> bool:
-    """Run glance-manage db load_metadefs (it keeps what is loaded); return whether it added any."""
+def load_metadefs(config: Config, conn: Any, manage: Manage, log: logging.Logger) -> bool:
+    """Run glance-manage db load_metadefs (it keeps what is loaded) unless every definition is
+    loaded already; return whether it added any."""
+    if metadefs_present(config, conn):
+        log.info("unchanged: metadata definitions (every namespace already present)")
+        return False
     result = manage(config, ["db", "load_metadefs"])
     # It logs a missing or unreadable folder of definitions as an error and still exits 0.
     problems = [text for level, text in result.messages() if level in ("ERROR", "CRITICAL")]
@@ -708,11 +747,11 @@ def run(
             kubeclient.wait_rolled(
                 kube, config.namespace, config.statefulsets, config.rollout_wait_seconds, log
             )
-        return ["schema"] if contract_schema(config, manage, log) else []
+        return ["schema"] if contract_schema(config, conn, manage, log) else []
     changed = provision(conn, config, connect, log) if config.create else []
     if expand_schema(config, conn, manage, log):
         changed.append("schema")
-    if load_metadefs(config, manage, log):
+    if load_metadefs(config, conn, manage, log):
         changed.append("metadefs")
     return changed
 

@@ -1,0 +1,154 @@
+"""installed_glance.py, and the db sync hook's use of it: a settled database is recognised from
+Glance's files, with no glance-manage, and anything less runs glance-manage as before."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import installed_glance
+import pytest
+
+from tests.hooks.helpers import HOOKS, METADEFS
+from tests.services import glance26
+from tests.services.mariadb import MariaDB
+
+GLANCE_MANAGE = str(Path(sys.executable).parent / "glance-manage")
+
+
+def counting_glance_manage(folder: Path, interpreter: str = sys.executable) -> Path:
+    """A glance-manage that notes each call's action in folder/calls, then runs Glance's own.
+    Its first line names `interpreter`, as a packaged glance-manage names its Python."""
+    script = folder / "glance-manage"
+    calls = folder / "calls"
+    if interpreter == sys.executable:
+        body = (
+            "import sys\n"
+            f"open({str(calls)!r}, 'a').write(' '.join(sys.argv[-2:]) + '\\n')\n"
+            "from glance.cmd.manage import main\n"
+            "sys.exit(main())\n"
+        )
+    else:  # a shell script: glance-manage runs on another interpreter than the hook
+        body = f'echo "${{@: -2}}" >> {calls}\nexec {GLANCE_MANAGE} "$@"\n'
+    script.write_text(f"#!{interpreter}\n{body}")
+    script.chmod(0o755)
+    calls.write_text("")
+    return script
+
+
+def calls(script: Path) -> list[str]:
+    """The actions the counting glance-manage ran since the last look, and forget them."""
+    path = script.with_name("calls")
+    actions = path.read_text().splitlines()
+    path.write_text("")
+    return actions
+
+
+def test_heads_read_from_the_files_are_alembic_s_own(glance_head: str) -> None:
+    """The parse of the migration scripts agrees with alembic, for Glance 33 and Glance 26."""
+    glance = installed_glance.package([GLANCE_MANAGE])
+    assert glance is not None
+    assert installed_glance.migrated_heads(glance) == {glance_head}
+    if not glance26.venv_ready():
+        pytest.fail(f"no Glance 26 venv: {glance26.HINT}", pytrace=False)
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import installed_glance as g; "
+        "print(sorted(g.migrated_heads(g.package([sys.argv[2]]))))"
+    )
+    old = subprocess.run(
+        [glance26.program("python"), "-c", code, str(HOOKS), glance26.program("glance-manage")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert old.stdout.strip() == str([glance26.CONTRACT_HEAD])
+
+
+def test_glance_of_another_interpreter_is_not_read(tmp_path: Path) -> None:
+    """A glance-manage that runs on another Python tells nothing about the hook's own Glance."""
+    other = counting_glance_manage(tmp_path, interpreter="/bin/bash")
+    assert installed_glance.package([str(other)]) is None
+    assert installed_glance.package(["/nonexistent/glance-manage"]) is None
+    assert installed_glance.package([GLANCE_MANAGE, "--debug"]) is None
+
+
+def test_metadefs_path_is_resolved_as_glance_manage_resolves_it(tmp_path: Path) -> None:
+    """Glance's default without a setting; the last file of the config dir that sets it wins."""
+    assert installed_glance.metadefs_path(None) == installed_glance.DEFAULT_METADEFS
+    (tmp_path / "00-first.conf").write_text("[DEFAULT]\nmetadata_source_path = /first/\n")
+    (tmp_path / "10-second.conf").write_text("[DEFAULT]\nmetadata_source_path = /second/\n")
+    assert installed_glance.metadefs_path(str(tmp_path)) == "/second/"
+    assert installed_glance.metadefs_path(str(tmp_path / "missing")) is None
+
+
+def test_metadef_namespaces_are_those_of_the_files(tmp_path: Path) -> None:
+    """Every *.json file's namespace; None when one cannot be read, or none is there."""
+    found = installed_glance.metadef_namespaces(str(METADEFS))
+    assert found is not None and "OS::Compute::Hypervisor" in found
+    assert len(found) == len(list(METADEFS.glob("*.json")))
+    assert installed_glance.metadef_namespaces(str(tmp_path)) is None
+    (tmp_path / "broken.json").write_text("{")
+    assert installed_glance.metadef_namespaces(str(tmp_path)) is None
+
+
+def test_a_settled_database_needs_no_glance_manage(
+    mariadb: MariaDB,
+    db_env: Callable[..., dict[str, str]],
+    run_db_hook: Any,
+    tmp_path: Path,
+) -> None:
+    """What every Argo CD sync and helm upgrade of an unchanged release meets: the rerun starts
+    no glance-manage, in either phase. A definition file the database lacks is loaded."""
+    definitions = tmp_path / "metadefs"
+    shutil.copytree(METADEFS, definitions)
+    conf = tmp_path / "conf.d"
+    conf.mkdir()
+    (conf / "00-test.conf").write_text(f"[DEFAULT]\nmetadata_source_path = {definitions}\n")
+    manage = counting_glance_manage(tmp_path)
+    mariadb.drop(database="settled", user="settled")
+    env = db_env("settled", GLANCE_MANAGE=str(manage), GLANCE_CONFIG_DIR=str(conf))
+    first = run_db_hook(env)
+    assert first.returncode == 0, first.stderr
+    assert calls(manage) == ["db sync", "db load_metadefs"]
+
+    for phase, said in (
+        ("expand", "unchanged: metadata definitions (every namespace already present)"),
+        ("contract", "unchanged: schema of settled already contracted, nothing to do"),
+    ):
+        again = run_db_hook({**env, "DB_PHASE": phase})
+        assert again.returncode == 0, again.stderr
+        assert calls(manage) == []
+        assert said in again.stderr
+        assert "changed: nothing" in again.lines[-1]
+
+    added = {"namespace": "Test::Added", "display_name": "Added", "visibility": "public"}
+    (definitions / "test-added.json").write_text(json.dumps(added))
+    loaded = run_db_hook(env)
+    assert loaded.returncode == 0, loaded.stderr
+    assert calls(manage) == ["db load_metadefs"]
+    assert "changed: metadefs" in loaded.lines[-1]
+    assert mariadb.query(
+        "SELECT display_name FROM metadef_namespaces WHERE namespace = 'Test::Added'",
+        database="settled",
+    ) == [("Added",)]
+
+
+def test_another_interpreter_s_glance_manage_still_runs(
+    mariadb: MariaDB,
+    db_env: Callable[..., dict[str, str]],
+    run_db_hook: Any,
+    tmp_path: Path,
+) -> None:
+    """When the hook cannot read the Glance that glance-manage runs, it asks glance-manage."""
+    manage = counting_glance_manage(tmp_path, interpreter="/bin/bash")
+    mariadb.drop(database="asks", user="asks")
+    env = db_env("asks", GLANCE_MANAGE=str(manage))
+    assert run_db_hook(env).returncode == 0
+    assert calls(manage) == ["db sync", "db load_metadefs"]
+    again = run_db_hook(env)
+    assert again.returncode == 0, again.stderr
+    assert calls(manage) == ["db expand", "db load_metadefs"]
+    assert "changed: nothing" in again.lines[-1]
