@@ -51,6 +51,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Optional
 
 import hooklib
@@ -584,17 +585,24 @@ def current_heads(conn: Any, config: Config) -> set[str]:
     return {row[0] for row in rows}
 
 
+@functools.cache
+def glance_package(glance_manage: tuple[str, ...]) -> Optional[Path]:
+    """The glance package glance-manage runs, when it runs on this interpreter (looked up once
+    per run: both the schema and the definitions checks need it)."""
+    return installed_glance.package(glance_manage)
+
+
 def settled_heads(config: Config) -> Optional[set[str]]:
     """What alembic_version holds once this Glance has migrated and contracted: read from its
     migration scripts when glance-manage runs on this interpreter, else None."""
-    glance = installed_glance.package(config.glance_manage)
+    glance = glance_package(config.glance_manage)
     return installed_glance.migrated_heads(glance) if glance else None
 
 
 def metadefs_present(config: Config, conn: Any) -> bool:
     """Whether every definition file glance-manage would load is in the database already
     (load_metadefs skips those); False when that cannot be told without glance-manage."""
-    if installed_glance.package(config.glance_manage) is None:
+    if glance_package(config.glance_manage) is None:
         return False
     path = installed_glance.metadefs_path(config.config_dir)
     wanted = installed_glance.metadef_namespaces(path) if path else None

@@ -28,8 +28,9 @@ MANAGE_PROGRAMS = ("glance-api", "glance-manage")
 
 
 def package(glance_manage: Sequence[str]) -> Optional[Path]:
-    """The glance package that the glance-manage command runs, when it runs on this very
-    interpreter (its script's first line names it); else None."""
+    """The glance package that the glance-manage command runs, when it is a plain command (no
+    arguments, which could name another module) running on this very interpreter (its script's
+    first line names it); else None."""
     script = shutil.which(glance_manage[0]) if glance_manage else None
     if script is None or len(glance_manage) != 1:
         return None
