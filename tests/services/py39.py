@@ -12,8 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-# What the default hook images carry (OpenStack 2023.1 era): openstacksdk 1.0, PyMySQL 1.0.
-REQUIREMENTS = ("openstacksdk==1.0.1", "keystoneauth1==5.1.2", "PyMySQL==1.0.2")
+# What the default hook images carry (OpenStack 2023.1 era): openstacksdk 1.0, PyMySQL 1.0, and
+# the Glance image's oslo.config 9.1 (the db sync hook reads glance-manage's configuration
+# with it).
+REQUIREMENTS = (
+    "openstacksdk==1.0.1",
+    "keystoneauth1==5.1.2",
+    "PyMySQL==1.0.2",
+    "oslo.config==9.1.1",
+)
 # Beside the project's own venv, so `make clean`-style removal and CI caching treat it alike.
 VENV = Path(__file__).resolve().parents[2] / ".venv-py39"
 HINT = "`make test` prepares it (python -m tests.services.py39)"
@@ -52,7 +59,7 @@ def venv_ready() -> bool:
     if not python.exists():
         return False
     check = subprocess.run(
-        [str(python), "-c", "import openstack, keystoneauth1, pymysql"],
+        [str(python), "-c", "import openstack, keystoneauth1, pymysql, oslo_config"],
         capture_output=True,
         check=False,
     )

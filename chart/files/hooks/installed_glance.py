@@ -15,6 +15,7 @@ import importlib.util
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,10 +28,18 @@ DEFAULT_METADEFS = "/etc/glance/metadefs/"
 MANAGE_PROGRAMS = ("glance-api", "glance-manage")
 
 
+# Where an interpreter finds the glance package, printed without importing it.
+FIND_GLANCE = (
+    "import importlib.util as u; s = u.find_spec('glance'); "
+    "print(list(s.submodule_search_locations)[0] if s and s.submodule_search_locations else '')"
+)
+
+
 def package(glance_manage: Sequence[str]) -> Optional[Path]:
     """The glance package that the glance-manage command runs, when it is a plain command (no
-    arguments, which could name another module) running on this very interpreter (its script's
-    first line names it); else None."""
+    arguments, which could name another module) whose script's first line names a Python; else
+    None. Another interpreter than this one is asked where it finds glance (a few milliseconds;
+    glance-manage's own start costs seconds)."""
     script = shutil.which(glance_manage[0]) if glance_manage else None
     if script is None or len(glance_manage) != 1:
         return None
@@ -40,13 +49,29 @@ def package(glance_manage: Sequence[str]) -> Optional[Path]:
     except OSError:
         return None
     words = first[2:].split() if first.startswith("#!") else []
-    interpreter = shutil.which(words[0]) if words else None
-    if interpreter is None or not _same_interpreter(interpreter, sys.executable):
+    interpreter = shutil.which(words[0]) if len(words) == 1 else None
+    if interpreter is None:
         return None
-    spec = importlib.util.find_spec("glance")  # finds, does not import, a top-level package
-    if spec is None or not spec.submodule_search_locations:
+    if _same_interpreter(interpreter, sys.executable):
+        spec = importlib.util.find_spec("glance")  # finds, does not import, a top-level package
+        found = list(spec.submodule_search_locations or ()) if spec else []
+        return Path(found[0]) if found else None
+    if not os.path.basename(interpreter).startswith("python"):
         return None
-    return Path(list(spec.submodule_search_locations)[0])
+    try:
+        asked = subprocess.run(
+            [interpreter, "-c", FIND_GLANCE],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    location = asked.stdout.strip()
+    if asked.returncode != 0 or not location or not os.path.isdir(location):
+        return None
+    return Path(location)
 
 
 def _same_interpreter(one: str, other: str) -> bool:
