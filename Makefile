@@ -18,13 +18,14 @@ export HELM_CONFIG_HOME := $(CURDIR)/.helm/config
 export HELM_DATA_HOME := $(CURDIR)/.helm/data
 
 .PHONY: chart tools venv py39 glance26 helm-tools argocheck kcheck fuzz go-test package services e2e e2e-deps generate lint preview test check-generated \
-	unit unittest lint-python lint-examples bench golden fast help clean k8s-tools k8s
+	unit lane-e2e lane-hooks unittest lint-python lint-examples bench golden fast help clean k8s-tools k8s
 
 ## chart: install what is missing, generate chart/, lint it, render the default preview
 chart: tools generate lint preview
 
 ## tools: pinned helm 4, helm 3, helm-unittest and argocheck in bin/, the Python venv, and
-## the Python 3.9 venv with what the hook images carry (openstacksdk 1.0, PyMySQL 1.0)
+## the Python 3.9 venv with what the hook images carry (openstacksdk 1.0, PyMySQL 1.0,
+## oslo.config 9.1)
 tools: helm-tools argocheck kcheck k8s-tools venv py39
 
 helm-tools:
@@ -83,7 +84,7 @@ preview: helm-tools
 	@echo "default render: build/preview.yaml ($$(grep -c '^kind:' build/preview.yaml) objects)"
 
 ## test: everything CI runs
-test: tools services check-generated lint-python unit unittest go-test
+test: tools services check-generated lint-python go-test unit
 
 check-generated: venv
 	@$(CHARTGEN) build --check
@@ -92,9 +93,22 @@ lint-python: venv
 	@$(VENV)/bin/ruff check chartgen hooks pod tests benchmarks
 	@$(VENV)/bin/ruff format --check chartgen hooks pod tests benchmarks
 
-# Every pytest suite at once, the end-to-end one included, for a single summary.
+# The suites in two lanes at once, one per core, each printing its output when it ends (make's
+# --output-sync); then the real-cluster suite alone, as a busy machine would stretch the
+# timeouts it waits on. The lanes cost about the same CPU time.
+LANE_E2E := tests/e2e tests/chart tests/chartgen
 unit: venv helm-tools argocheck kcheck k8s-tools services e2e-deps
-	@$(PY) -m pytest -q tests
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lane-e2e lane-hooks
+	@$(PY) -m pytest -q tests/kubernetes
+
+## lane-e2e: the helm-unittest suites, then the end-to-end run, the chart renders, the generator
+lane-e2e: unittest venv argocheck kcheck services e2e-deps
+	@$(PY) -m pytest -q $(LANE_E2E)
+
+## lane-hooks: every other suite but tests/kubernetes: the hooks, the fuzz runs, the pod
+## programs, the golden render (a new suite lands here)
+lane-hooks: venv py39 kcheck services glance26
+	@$(PY) -m pytest -q tests $(addprefix --ignore=,$(LANE_E2E) tests/kubernetes)
 
 # helm-unittest renders with the Helm engine it is built with, whichever helm starts it, so
 # one run covers the suites; both Helm versions render every values file in pytest.

@@ -362,7 +362,7 @@ def wait_ready(api: ApiProcess, path: str, timeout: float) -> None:
             pass
         if time.monotonic() > deadline:
             raise DeployError(f"{api.name} not ready after {timeout:.0f} s:\n{tail(api.log, 60)}")
-        time.sleep(0.5)
+        time.sleep(0.2)
 
 
 def stop_api(api: ApiProcess) -> None:

@@ -53,10 +53,13 @@ def test_downloaded_image_is_cached(release: Any, keystone: Keystone) -> None:
 def test_cache_cronjobs_run(release: Any, cluster: Cluster, keystone: Keystone) -> None:
     """The cleaner and pruner CronJobs of the pod run against its cache volume; an image well
     under the cache size stays cached."""
+    member = connect(keystone, "project-cache-member", "project-cache")
     admin = connect(keystone, "admin", "admin", password=SECRET["AdminPassword"])
+    image = upload(member, "kept-in-cache", DATA)
+    assert member.image.get(f"/images/{image.id}/file").content == DATA
     url = release.endpoints["public"]
     before = cached_images(url, admin.auth_token)
-    assert before
+    assert image.id in before
     for component in ("cache-cleaner", "cache-pruner"):
         (name,) = release.cronjobs(component)
         cluster.run_cronjob(release.objects, name, cluster.image.glance)

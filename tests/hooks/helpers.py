@@ -17,6 +17,7 @@ HOOKS = REPO / "hooks"
 # Every character that breaks naive URL, SQL or shell handling; used for every password here.
 PASSWORD = "p@ss:w/rd?#%' x"
 METADEFS = Path(sys.executable).parent.parent / "etc" / "glance" / "metadefs"
+GLANCE_MANAGE = Path(sys.executable).parent / "glance-manage"
 
 
 @dataclasses.dataclass
@@ -86,7 +87,7 @@ def db_sync_env(mariadb: MariaDB, name: str, config_dir: Path, **extra: str) -> 
         "DB_ROOT_USER": "root",
         "DB_ROOT_PASSWORD": PASSWORD,
         "DB_WAIT_SECONDS": "30",
-        "GLANCE_MANAGE": str(Path(sys.executable).parent / "glance-manage"),
+        "GLANCE_MANAGE": str(GLANCE_MANAGE),
         "GLANCE_CONFIG_DIR": str(config_dir),
     }
     env.update(extra)

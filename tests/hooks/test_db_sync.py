@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import db_sync
@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
-from tests.hooks.helpers import PASSWORD, HookRun
+from tests.hooks.helpers import GLANCE_MANAGE, PASSWORD, HookRun
 from tests.services import free_port, glance26
 from tests.services.mariadb import MariaDB
 from tests.services.tcpproxy import TcpProxy
@@ -344,15 +344,20 @@ def test_existing_database_without_create(
 
 
 def test_account_password_is_fixed(
-    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any
+    mariadb: MariaDB,
+    db_env: Callable[..., dict[str, str]],
+    run_db_hook: Any,
+    migrated: Callable[[str], None],
 ) -> None:
     """DB_CREATE with an account whose password differs: the password is set, nothing else."""
-    mariadb.drop(database="fixpw", user="fixpw")
+    mariadb.drop(user="fixpw")
+    migrated("fixpw")
     mariadb.create_database("fixpw", "fixpw", "an-older-password")
     run = run_db_hook(db_env("fixpw"))
     assert_ok(run)
     assert any("updated password of account fixpw" in line for line in run.lines)
     assert not any("created account" in line for line in run.lines)
+    assert "changed: account" in run.lines[-1]
     mariadb.connect(user="fixpw", password=PASSWORD, database="fixpw").close()
 
 
@@ -374,10 +379,14 @@ def test_database_down_waits_then_fails(
 
 
 def test_database_late_but_within_the_bound(
-    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any
+    mariadb: MariaDB,
+    db_env: Callable[..., dict[str, str]],
+    run_db_hook: Any,
+    migrated: Callable[[str], None],
 ) -> None:
     """The server starts answering after a few seconds: the hook waits and succeeds."""
-    mariadb.drop(database="late", user="late")
+    mariadb.drop(user="late")
+    migrated("late")
     proxy = TcpProxy(mariadb.port)
     proxy.open_after(2.0)
     try:
@@ -444,6 +453,7 @@ def test_any_password_works_for_the_hook_and_glance(
     db_env: Callable[..., dict[str, str]],
     run_db_hook: Any,
     venv39: str,
+    migrated: Callable[[str], None],
 ) -> None:
     """The account is created, Glance's database URL logs in (SQLAlchemy on PyMySQL, as oslo.db
     opens it), and a rerun on the images' Python 3.9 and PyMySQL 1.0 finds the password working.
@@ -451,6 +461,8 @@ def test_any_password_works_for_the_hook_and_glance(
     not a migration."""
     name = "pw_" + str(abs(hash(password)) % 10**6)
     mariadb.drop(user=name)
+    if not mariadb.query("SHOW DATABASES LIKE %s", [SHARED_DATABASE]):
+        migrated(SHARED_DATABASE)
     env = db_env(name, DB_PASSWORD=password, DB_NAME=SHARED_DATABASE)
     first = run_db_hook(env)
     assert_ok(first)
@@ -505,28 +517,41 @@ OLD_HEAD = glance26.CONTRACT_HEAD
 NEW_EXPAND = "2024_1_expand01"
 
 
-def old_schema(mariadb: MariaDB, name: str, env: Mapping[str, str]) -> None:
-    """A database with Glance 26's schema, as the previous release left it."""
-    mariadb.drop(database=name, user=name)
-    mariadb.query(f"CREATE DATABASE `{name}`")
-    url = hooklib.database_url("root", PASSWORD, mariadb.host, mariadb.port, name)
+@pytest.fixture(scope="module")
+def old_schema(mariadb: MariaDB) -> Callable[[str], None]:
+    """Make a database with Glance 26's schema, as the previous release left it (a copy of one
+    glance-manage upgraded to that revision once per module)."""
+    template = "template_glance26"
+    mariadb.drop(database=template)
+    mariadb.query(f"CREATE DATABASE `{template}`")
+    url = hooklib.database_url("root", PASSWORD, mariadb.host, mariadb.port, template)
     result = subprocess.run(
-        [env["GLANCE_MANAGE"], "db", "upgrade", "--version", OLD_HEAD],
+        [str(GLANCE_MANAGE), "db", "upgrade", "--version", OLD_HEAD],
         env={**os.environ, "OS_DATABASE__CONNECTION": url, "PYTHONWARNINGS": "ignore"},
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert mariadb.alembic_heads(name) == {OLD_HEAD}
+
+    def make(name: str) -> None:
+        mariadb.drop(user=name)
+        mariadb.copy_database(template, name)
+        assert mariadb.alembic_heads(name) == {OLD_HEAD}
+
+    return make
 
 
 def test_upgrade_expands_while_old_pods_serve_then_contracts(
-    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any, glance_head: str
+    mariadb: MariaDB,
+    db_env: Callable[..., dict[str, str]],
+    run_db_hook: Any,
+    glance_head: str,
+    old_schema: Callable[[str], None],
 ) -> None:
     """Before the upgrade only what the old Glance can run on is added; after it, contract."""
     env = db_env("rolling")
-    old_schema(mariadb, "rolling", env)
+    old_schema("rolling")
     expand = run_db_hook(env)
     assert_ok(expand)
     assert mariadb.alembic_heads("rolling") == {NEW_EXPAND, OLD_HEAD}
@@ -551,12 +576,15 @@ def test_upgrade_expands_while_old_pods_serve_then_contracts(
 
 
 def test_a_schema_a_newer_glance_contracted_is_refused_before_anything_changes(
-    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any, glance_head: str
+    mariadb: MariaDB,
+    db_env: Callable[..., dict[str, str]],
+    run_db_hook: Any,
+    migrated: Callable[[str], None],
 ) -> None:
     """As a rollback past a finished upgrade meets it: the older Glance would break on it."""
     env = db_env("contracted")
-    mariadb.drop(database="contracted", user="contracted")
-    assert_ok(run_db_hook(env))
+    mariadb.drop(user="contracted")
+    migrated("contracted")
     mariadb.query(
         "UPDATE alembic_version SET version_num = '2099_1_contract01'", database="contracted"
     )
@@ -572,11 +600,14 @@ def test_a_schema_a_newer_glance_contracted_is_refused_before_anything_changes(
 
 
 def test_a_schema_a_newer_glance_only_expanded_is_left_as_it_is(
-    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any
+    mariadb: MariaDB,
+    db_env: Callable[..., dict[str, str]],
+    run_db_hook: Any,
+    old_schema: Callable[[str], None],
 ) -> None:
     """A rollback before the contract: the older Glance runs on the expanded schema."""
     env = db_env("expanded")
-    old_schema(mariadb, "expanded", env)
+    old_schema("expanded")
     mariadb.query("INSERT INTO alembic_version VALUES ('2099_1_expand01')", database="expanded")
     kept = run_db_hook(env)
     assert_ok(kept)
