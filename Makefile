@@ -96,17 +96,17 @@ lint-python: venv
 # The suites in two lanes at once, one per core, each printing its output when it ends (make's
 # --output-sync); then the real-cluster suite alone, as a busy machine would stretch the
 # timeouts it waits on. The lanes cost about the same CPU time.
-LANE_E2E := tests/e2e tests/chart tests/chartgen
+LANE_E2E := tests/e2e tests/chart
 unit: venv helm-tools argocheck kcheck k8s-tools services e2e-deps
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lane-e2e lane-hooks
 	@$(PY) -m pytest -q tests/kubernetes
 
-## lane-e2e: the helm-unittest suites, then the end-to-end run, the chart renders, the generator
+## lane-e2e: the helm-unittest suites, then the end-to-end run and the chart renders
 lane-e2e: unittest venv argocheck kcheck services e2e-deps
 	@$(PY) -m pytest -q $(LANE_E2E)
 
-## lane-hooks: every other suite but tests/kubernetes: the hooks, the fuzz runs, the pod
-## programs, the golden render (a new suite lands here)
+## lane-hooks: every other suite but tests/kubernetes: the hooks, the fuzz runs, the generator,
+## the pod programs, the golden render (a new suite lands here)
 lane-hooks: venv py39 kcheck services glance26
 	@$(PY) -m pytest -q tests $(addprefix --ignore=,$(LANE_E2E) tests/kubernetes)
 
