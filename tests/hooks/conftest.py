@@ -107,13 +107,14 @@ def db_env(mariadb: MariaDB, glance_config_dir: Path) -> Callable[..., dict[str,
 @pytest.fixture(scope="session")
 def migrated(mariadb: MariaDB, glance_config_dir: Path) -> Callable[[str], None]:
     """Make a database at Glance's head with every metadata definition loaded, as a finished
-    install leaves it: a copy of one the hook migrated once per session (the tests of what
-    happens to such a database then pay a copy, not a migration)."""
+    install leaves it, and no account of its name: a copy of one the hook migrated once per
+    session (the tests of what happens to such a database then pay a copy, not a migration)."""
     template = "template_head"
     outcome = run_hook_process("db_sync.py", db_sync_env(mariadb, template, glance_config_dir))
     assert outcome.returncode == 0, outcome.stderr
 
     def make(name: str) -> None:
+        mariadb.drop(user=name)
         mariadb.copy_database(template, name)
 
     return make

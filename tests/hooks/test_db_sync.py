@@ -350,7 +350,6 @@ def test_account_password_is_fixed(
     migrated: Callable[[str], None],
 ) -> None:
     """DB_CREATE with an account whose password differs: the password is set, nothing else."""
-    mariadb.drop(user="fixpw")
     migrated("fixpw")
     mariadb.create_database("fixpw", "fixpw", "an-older-password")
     run = run_db_hook(db_env("fixpw"))
@@ -385,7 +384,6 @@ def test_database_late_but_within_the_bound(
     migrated: Callable[[str], None],
 ) -> None:
     """The server starts answering after a few seconds: the hook waits and succeeds."""
-    mariadb.drop(user="late")
     migrated("late")
     proxy = TcpProxy(mariadb.port)
     proxy.open_after(2.0)
@@ -583,7 +581,6 @@ def test_a_schema_a_newer_glance_contracted_is_refused_before_anything_changes(
 ) -> None:
     """As a rollback past a finished upgrade meets it: the older Glance would break on it."""
     env = db_env("contracted")
-    mariadb.drop(user="contracted")
     migrated("contracted")
     mariadb.query(
         "UPDATE alembic_version SET version_num = '2099_1_contract01'", database="contracted"
