@@ -107,7 +107,7 @@ def generated() -> Run:
 
     def feed(submit: Callable[[str, dict[str, Any]], None]) -> None:
         count = iter(range(10**9))
-        generate.generate(EXAMPLES, SEED, lambda doc: submit(f"generated #{next(count)}", doc))
+        generate.generate_kept(EXAMPLES, SEED, lambda doc: submit(f"generated #{next(count)}", doc))
 
     return _judged(feed, f"generated (seed {SEED})")
 
