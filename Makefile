@@ -95,19 +95,22 @@ lint-python: venv
 
 # The suites in two lanes at once, one per core, each printing its output when it ends (make's
 # --output-sync); then the real-cluster suite alone, as a busy machine would stretch the
-# timeouts it waits on. The lanes cost about the same CPU time.
-LANE_E2E := tests/e2e tests/chart
+# timeouts it waits on. The lanes take about the same time: the chart's Argo CD and packaging
+# checks run in lane-hooks to even them.
+LANE_E2E := tests/e2e $(addprefix tests/chart/,test_rendered.py test_values_files.py \
+	test_glanceconf.py test_httpd.py test_pss.py)
 unit: venv helm-tools argocheck kcheck k8s-tools services e2e-deps
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lane-e2e lane-hooks
 	@$(PY) -m pytest -q tests/kubernetes
 
-## lane-e2e: the helm-unittest suites, then the end-to-end run and the chart renders
+## lane-e2e: the helm-unittest suites, then the end-to-end run and the renders of every values
+## file
 lane-e2e: unittest venv argocheck kcheck services e2e-deps
 	@$(PY) -m pytest -q $(LANE_E2E)
 
 ## lane-hooks: every other suite but tests/kubernetes: the hooks, the fuzz runs, the generator,
-## the pod programs, the golden render (a new suite lands here)
-lane-hooks: venv py39 kcheck services glance26
+## the pod programs, the golden render, the Argo CD and packaging checks (a new suite lands here)
+lane-hooks: venv helm-tools argocheck py39 kcheck services glance26
 	@$(PY) -m pytest -q tests $(addprefix --ignore=,$(LANE_E2E) tests/kubernetes)
 
 # helm-unittest renders with the Helm engine it is built with, whichever helm starts it, so
