@@ -2,8 +2,9 @@
 
 FUZZ_EXAMPLES generated documents and FUZZ_MUTATIONS mutations (150 and 300 in `make test`,
 2000 each in `make fuzz`), drawn from FUZZ_SEED; every FUZZ_HELM3_EVERY-th document is also
-rendered with Helm 3. Two workers render while hypothesis generates. Each run writes its cases
-to build/fuzz/<run>.jsonl.
+rendered with Helm 3. Two workers render while hypothesis generates, or while the documents a
+previous run drew are read back (tests/fuzz/generate.py). Each run writes its cases to
+build/fuzz/<run>.jsonl.
 """
 
 from __future__ import annotations

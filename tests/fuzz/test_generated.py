@@ -37,7 +37,8 @@ def test_kept_documents_read_back_as_drawn(tmp_path: Path, monkeypatch: pytest.M
         generate.generate_kept(5, 7, runs[1].append)
     # The repr tells 1 from 1.0 and shows every character: equal means the same documents.
     assert len(runs[0]) == 5 and repr(runs[1]) == repr(runs[0])
-    kept.write_text("a key of another schema\n" + kept.read_text().split("\n", 1)[1])
+    # Under another key the kept documents are not read back, whatever they are.
+    kept.write_text("a key of another schema\n{}\n")
     generate.generate_kept(5, 7, runs[2].append)
     assert repr(runs[2]) == repr(runs[0])
     assert kept.read_text().split("\n", 1)[0] == generate.inputs_key(5, 7)
