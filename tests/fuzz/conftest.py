@@ -1,6 +1,6 @@
 """The two fuzz runs, each rendered once per test run, and their table of outcomes.
 
-FUZZ_EXAMPLES generated documents and FUZZ_MUTATIONS mutations (150 and 300 in `make test`,
+FUZZ_EXAMPLES generated documents and FUZZ_MUTATIONS mutations (60 and 120 in `make test`,
 2000 each in `make fuzz`), drawn from FUZZ_SEED; every FUZZ_HELM3_EVERY-th document is also
 rendered with Helm 3. Two workers render while hypothesis generates, or while the documents a
 previous run drew are read back (tests/fuzz/generate.py). Each run writes its cases to
@@ -25,8 +25,8 @@ from tests.conftest import HELMS, ROOT
 from tests.fuzz import mutate
 from tests.fuzz.verdict import CLASSES, PASSES, Verdict, judge
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
-MUTATIONS = int(os.environ.get("FUZZ_MUTATIONS", "300"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
+MUTATIONS = int(os.environ.get("FUZZ_MUTATIONS", "120"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261201"))
 HELM3_EVERY = int(os.environ.get("FUZZ_HELM3_EVERY", "10"))
 WORKERS = 2

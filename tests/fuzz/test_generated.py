@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,21 +27,36 @@ def test_helm3_judges_generated_documents_alike(generated: Run) -> None:
     check_helm3_agrees(generated)
 
 
+# What JSON could lose on the way back: a float that equals an int, a negative zero, a big
+# int, a lone surrogate, a NUL, text beyond the BMP, nesting and an empty key.
+TRICKY = [
+    {"replicas": 1.0, "ratio": -0.0, "big": 2**70, "s": "\ud800x\x00\U0001f600"},
+    {"": [{"a": [None, True, 1, 1.5e300]}], "é": {}},
+]
+
+
 def test_kept_documents_read_back_as_drawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A run reads back exactly what the previous one drew; a different key draws anew."""
     from tests.fuzz import generate
 
     monkeypatch.setattr(generate, "INPUTS", tmp_path)
-    runs: list[list[dict]] = [[], [], []]
-    generate.generate_kept(5, 7, runs[0].append)
-    kept = tmp_path / "generated-5-7.jsonl"
-    with monkeypatch.context() as drawing:
-        drawing.setattr(generate, "generate", lambda *_: pytest.fail("drew again"))
-        generate.generate_kept(5, 7, runs[1].append)
+    draws: list[tuple[int, int]] = []
+
+    def drawing(count: int, at: int, each: Callable[[dict[str, Any]], None]) -> None:
+        draws.append((count, at))
+        for doc in TRICKY:
+            each(copy.deepcopy(doc))
+
+    monkeypatch.setattr(generate, "generate", drawing)
+    runs: list[list[dict[str, Any]]] = [[], [], []]
+    generate.generate_kept(2, 7, runs[0].append)
+    generate.generate_kept(2, 7, runs[1].append)
     # The repr tells 1 from 1.0 and shows every character: equal means the same documents.
-    assert len(runs[0]) == 5 and repr(runs[1]) == repr(runs[0])
+    assert draws == [(2, 7)]
+    assert repr(runs[0]) == repr(runs[1]) == repr(TRICKY)
     # Under another key the kept documents are not read back, whatever they are.
+    kept = tmp_path / "generated-2-7.jsonl"
     kept.write_text("a key of another schema\n{}\n")
-    generate.generate_kept(5, 7, runs[2].append)
-    assert repr(runs[2]) == repr(runs[0])
-    assert kept.read_text().split("\n", 1)[0] == generate.inputs_key(5, 7)
+    generate.generate_kept(2, 7, runs[2].append)
+    assert draws == [(2, 7), (2, 7)] and repr(runs[2]) == repr(TRICKY)
+    assert kept.read_text().split("\n", 1)[0] == generate.inputs_key(2, 7)
