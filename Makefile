@@ -96,8 +96,9 @@ lint-python: venv
 # The Go programs the suites start (helm, kcheck, argocheck, helm-unittest) each live a fraction
 # of a second, much of it collecting garbage: a fourfold heap target (GOGC=400) spares a sixth
 # (helm3, kcheck) to a third (helm-unittest) of their CPU for ~20 MB more each (helm peaks at
-# 77 MB), and changes nothing they print. tests/kubernetes' control plane keeps Go's default.
-lane-e2e lane-hooks unittest fast fuzz: export GOGC := 400
+# 77 MB), and changes nothing they print. Set on the suites' commands alone: the Go builds and
+# tests/kubernetes' control plane keep Go's default.
+SUITE_GO := GOGC=400
 
 # The suites in two lanes at once, one per core, each printing its output when it ends (make's
 # --output-sync); then the real-cluster suite alone, as a busy machine would stretch the
@@ -112,17 +113,17 @@ unit: venv helm-tools argocheck kcheck k8s-tools services e2e-deps
 ## lane-e2e: the helm-unittest suites, then the end-to-end run and the renders of every values
 ## file
 lane-e2e: unittest venv argocheck kcheck services e2e-deps
-	@$(PY) -m pytest -q $(LANE_E2E)
+	@$(SUITE_GO) $(PY) -m pytest -q $(LANE_E2E)
 
 ## lane-hooks: every other suite but tests/kubernetes: the hooks, the fuzz runs, the generator,
 ## the pod programs, the golden render, the Argo CD and packaging checks (a new suite lands here)
 lane-hooks: venv helm-tools argocheck py39 kcheck services glance26
-	@$(PY) -m pytest -q tests $(addprefix --ignore=,$(LANE_E2E) tests/kubernetes)
+	@$(SUITE_GO) $(PY) -m pytest -q tests $(addprefix --ignore=,$(LANE_E2E) tests/kubernetes)
 
 # helm-unittest renders with the Helm engine it is built with, whichever helm starts it, so
 # one run covers the suites; both Helm versions render every values file in pytest.
 unittest: helm-tools
-	@$(HELM) unittest chart
+	@$(SUITE_GO) $(HELM) unittest chart
 
 go-test:
 	@cd tools/argocheck && go test ./...
@@ -131,7 +132,7 @@ go-test:
 ## fuzz: thousands of generated and mutated values files through both Helms and kcheck
 ## (FUZZ_EXAMPLES generated documents, FUZZ_MUTATIONS mutations, FUZZ_SEED; default 2000 each)
 fuzz: helm-tools kcheck venv
-	@FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} FUZZ_MUTATIONS=$${FUZZ_MUTATIONS:-2000} \
+	@$(SUITE_GO) FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} FUZZ_MUTATIONS=$${FUZZ_MUTATIONS:-2000} \
 		$(PY) -m pytest -q -p no:cacheprovider tests/fuzz
 
 ## package: dist/glance-<version>.tgz and dist/index.yaml, reproducibly (CHART_URL= optional)
@@ -164,9 +165,9 @@ bench: tools services e2e-deps
 ## fast: the suites that need neither root nor services: generator, renders under both Helms,
 ## pod programs, golden renders, helm-unittest (about two and a half minutes warm)
 fast: venv helm-tools argocheck kcheck
-	@$(PY) -m pytest -q tests/chartgen tests/chart tests/pod tests/test_golden.py \
+	@$(SUITE_GO) $(PY) -m pytest -q tests/chartgen tests/chart tests/pod tests/test_golden.py \
 		tests/test_self_contained.py --deselect tests/chart/test_httpd.py
-	@$(HELM) unittest chart
+	@$(SUITE_GO) $(HELM) unittest chart
 
 ## golden: rewrite the golden renders of tests/golden after an intended change of the output
 golden: helm-tools

@@ -9,10 +9,10 @@ fields with their types, enums and bounds (no patterns or formats) and turns the
 definitions it references in turn into empty objects of the right type. helm still judges
 every document against the real schema.
 
-The documents are a function of the schema, this file, the seed, the count and hypothesis'
-version alone, so a run keeps them in build/fuzz-inputs and the next one reads them back
-instead of drawing them again (25 of the 60 CPU seconds of 150 documents); helm and kcheck
-judge them anew every run.
+The documents are a function of the schema, this file, the seed, the count and the versions
+of hypothesis and hypothesis-jsonschema alone (inputs_key), so a run keeps them in
+build/fuzz-inputs and the next one reads them back instead of drawing them again (drawing 150
+cost 25 CPU seconds); helm and kcheck judge them anew every run.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Shared pieces of the hook tests: the awkward password and running a hook like a Job does."""
+"""Shared pieces of the hook tests: the awkward password, a glance-manage that notes its calls,
+and running a hook like a Job does."""
 
 from __future__ import annotations
 
@@ -52,6 +53,34 @@ class HookRun:
 
 
 HookRunner = Callable[..., HookRun]
+
+
+def counting_glance_manage(folder: Path, interpreter: str = sys.executable) -> Path:
+    """A glance-manage that notes each call's action in folder/calls, then runs Glance's own.
+    Its first line names `interpreter`, as a packaged glance-manage names its Python."""
+    script = folder / "glance-manage"
+    calls = folder / "calls"
+    if interpreter == sys.executable:
+        body = (
+            "import sys\n"
+            f"open({str(calls)!r}, 'a').write(' '.join(sys.argv[-2:]) + '\\n')\n"
+            "from glance.cmd.manage import main\n"
+            "sys.exit(main())\n"
+        )
+    else:  # a shell script: glance-manage runs on another interpreter than the hook
+        body = f'echo "${{@: -2}}" >> {calls}\nexec {GLANCE_MANAGE} "$@"\n'
+    script.write_text(f"#!{interpreter}\n{body}")
+    script.chmod(0o755)
+    calls.write_text("")
+    return script
+
+
+def calls(script: Path) -> list[str]:
+    """The actions the counting glance-manage ran since the last look, and forget them."""
+    path = script.with_name("calls")
+    actions = path.read_text().splitlines()
+    path.write_text("")
+    return actions
 
 
 def run_hook_process(

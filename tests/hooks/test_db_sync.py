@@ -8,6 +8,7 @@ import subprocess
 import sys
 import urllib.parse
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import db_sync
@@ -17,7 +18,7 @@ import pytest
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
-from tests.hooks.helpers import GLANCE_MANAGE, PASSWORD, HookRun
+from tests.hooks.helpers import GLANCE_MANAGE, PASSWORD, HookRun, calls, counting_glance_manage
 from tests.services import free_port, glance26
 from tests.services.mariadb import MariaDB
 from tests.services.tcpproxy import TcpProxy
@@ -298,13 +299,19 @@ def assert_ok(run: HookRun) -> None:
 
 
 def test_empty_server_to_head_then_nothing_to_do(
-    mariadb: MariaDB, db_env: Callable[..., dict[str, str]], run_db_hook: Any, glance_head: str
+    mariadb: MariaDB,
+    db_env: Callable[..., dict[str, str]],
+    run_db_hook: Any,
+    glance_head: str,
+    tmp_path: Path,
 ) -> None:
     """On an empty server: database, account and schema at Glance's head; rerun changes nothing."""
     mariadb.drop(database="glance", user="glance")
-    env = db_env("glance")
+    manage = counting_glance_manage(tmp_path)
+    env = db_env("glance", GLANCE_MANAGE=str(manage))
     first = run_db_hook(env)
     assert_ok(first)
+    assert calls(manage) == ["db sync", "db load_metadefs"]
     assert mariadb.query("SELECT version_num FROM alembic_version", database="glance") == [
         (glance_head,)
     ]

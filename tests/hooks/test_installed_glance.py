@@ -13,45 +13,15 @@ from typing import Any
 import installed_glance
 import pytest
 
-from tests.hooks.helpers import METADEFS
+from tests.hooks.helpers import GLANCE_MANAGE, METADEFS, calls, counting_glance_manage
 from tests.services import glance26
 from tests.services.mariadb import MariaDB
-
-GLANCE_MANAGE = str(Path(sys.executable).parent / "glance-manage")
-
-
-def counting_glance_manage(folder: Path, interpreter: str = sys.executable) -> Path:
-    """A glance-manage that notes each call's action in folder/calls, then runs Glance's own.
-    Its first line names `interpreter`, as a packaged glance-manage names its Python."""
-    script = folder / "glance-manage"
-    calls = folder / "calls"
-    if interpreter == sys.executable:
-        body = (
-            "import sys\n"
-            f"open({str(calls)!r}, 'a').write(' '.join(sys.argv[-2:]) + '\\n')\n"
-            "from glance.cmd.manage import main\n"
-            "sys.exit(main())\n"
-        )
-    else:  # a shell script: glance-manage runs on another interpreter than the hook
-        body = f'echo "${{@: -2}}" >> {calls}\nexec {GLANCE_MANAGE} "$@"\n'
-    script.write_text(f"#!{interpreter}\n{body}")
-    script.chmod(0o755)
-    calls.write_text("")
-    return script
-
-
-def calls(script: Path) -> list[str]:
-    """The actions the counting glance-manage ran since the last look, and forget them."""
-    path = script.with_name("calls")
-    actions = path.read_text().splitlines()
-    path.write_text("")
-    return actions
 
 
 def test_heads_read_from_the_files_are_alembic_s_own(glance_head: str) -> None:
     """The parse of the migration scripts agrees with alembic, for Glance 33 (on this
     interpreter) and Glance 26 (on the Python 3.9 of its venv, which is asked where it is)."""
-    glance = installed_glance.package([GLANCE_MANAGE])
+    glance = installed_glance.package([str(GLANCE_MANAGE)])
     assert glance is not None
     assert installed_glance.migrated_heads(glance) == {glance_head}
     if not glance26.venv_ready():
@@ -67,7 +37,7 @@ def test_what_glance_manage_runs_on_is_not_guessed(tmp_path: Path, venv39: str) 
     shell = counting_glance_manage(tmp_path, interpreter="/bin/bash")
     assert installed_glance.package([str(shell)]) is None
     assert installed_glance.package(["/nonexistent/glance-manage"]) is None
-    assert installed_glance.package([GLANCE_MANAGE, "--debug"]) is None
+    assert installed_glance.package([str(GLANCE_MANAGE), "--debug"]) is None
     without = tmp_path / "without-glance"
     without.write_text(f"#!{venv39}\nimport glance\n")
     without.chmod(0o755)
@@ -154,9 +124,8 @@ def test_another_interpreter_s_glance_manage_still_runs(
     even of a settled database."""
     manage = counting_glance_manage(tmp_path, interpreter="/bin/bash")
     migrated("asks")
-    env = db_env("asks", GLANCE_MANAGE=str(manage))
-    again = run_db_hook(env)
-    assert again.returncode == 0, again.stderr
+    run = run_db_hook(db_env("asks", GLANCE_MANAGE=str(manage)))
+    assert run.returncode == 0, run.stderr
     assert calls(manage) == ["db expand", "db load_metadefs"]
     # Only the account the copy lacks was made: glance-manage changed nothing.
-    assert "changed: account, grants;" in again.lines[-1]
+    assert "changed: account, grants;" in run.lines[-1]
