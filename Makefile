@@ -103,20 +103,20 @@ SUITE_GO := GOGC=400
 # The suites in two lanes at once, one per core, each printing its output when it ends (make's
 # --output-sync); then the real-cluster suite alone, as a busy machine would stretch the
 # timeouts it waits on. The lanes take about the same time: the chart's Argo CD and packaging
-# checks run in lane-hooks to even them.
-LANE_E2E := tests/e2e $(addprefix tests/chart/,test_rendered.py test_values_files.py \
-	test_glanceconf.py test_httpd.py test_pss.py)
+# checks and the renders of every values file run in lane-hooks to even them.
+LANE_E2E := tests/e2e $(addprefix tests/chart/,test_rendered.py test_glanceconf.py \
+	test_httpd.py test_pss.py)
 unit: venv helm-tools argocheck kcheck k8s-tools services e2e-deps
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lane-e2e lane-hooks
 	@$(PY) -m pytest -q tests/kubernetes
 
-## lane-e2e: the helm-unittest suites, then the end-to-end run and the renders of every values
-## file
+## lane-e2e: the helm-unittest suites, then the end-to-end run and the rendered test cases
 lane-e2e: unittest venv argocheck kcheck services e2e-deps
 	@$(SUITE_GO) $(PY) -m pytest -q $(LANE_E2E)
 
 ## lane-hooks: every other suite but tests/kubernetes: the hooks, the fuzz runs, the generator,
-## the pod programs, the golden render, the Argo CD and packaging checks (a new suite lands here)
+## the pod programs, the golden render, the Argo CD and packaging checks, the renders of every
+## values file (a new suite lands here)
 lane-hooks: venv helm-tools argocheck py39 kcheck services glance26
 	@$(SUITE_GO) $(PY) -m pytest -q tests $(addprefix --ignore=,$(LANE_E2E) tests/kubernetes)
 
