@@ -110,7 +110,8 @@ unit: venv helm-tools argocheck kcheck k8s-tools services e2e-deps
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lane-e2e lane-hooks
 	@$(PY) -m pytest -q tests/kubernetes
 
-## lane-e2e: the helm-unittest suites, then the end-to-end run and the rendered test cases
+## lane-e2e: the helm-unittest suites, then the end-to-end run, the rendered test cases and
+## the Glance option checker
 lane-e2e: unittest venv argocheck kcheck services e2e-deps
 	@$(SUITE_GO) $(PY) -m pytest -q $(LANE_E2E)
 
