@@ -105,7 +105,7 @@ SUITE_GO := GOGC=400
 # timeouts it waits on. The lanes take about the same time: the chart's Argo CD and packaging
 # checks and the renders of every values file run in lane-hooks to even them.
 LANE_E2E := tests/e2e $(addprefix tests/chart/,test_rendered.py test_glanceconf.py \
-	test_httpd.py test_pss.py)
+	test_httpd.py)
 unit: venv helm-tools argocheck kcheck k8s-tools services e2e-deps
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lane-e2e lane-hooks
 	@$(PY) -m pytest -q tests/kubernetes

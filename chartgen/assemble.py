@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chartgen import kubernetes
+from chartgen import aliases, kubernetes, rules
 from chartgen.crd import load_crd_spec, load_openapi, load_yaml
 from chartgen.defaults import render_defaults_helper
 from chartgen.docs import inject_table, values_table
@@ -45,6 +45,18 @@ class Sources:
         return self.root / "schemas" / "kubernetes-types.yaml"
 
     @property
+    def gateway_api(self) -> Path:
+        return self.root / "schemas" / "gateway-api.yaml"
+
+    @property
+    def aliases(self) -> Path:
+        return self.root / "schemas" / "aliases.yaml"
+
+    @property
+    def rules(self) -> Path:
+        return self.root / "schemas" / "rules.yaml"
+
+    @property
     def chart_src(self) -> Path:
         return self.root / "chart-src"
 
@@ -59,10 +71,12 @@ class Sources:
 
 @dataclass
 class ValuesAPI:
-    """The values model with the Kubernetes definitions its values refer to."""
+    """The values model with the Kubernetes definitions its values refer to and the keys it
+    still reads under an older name."""
 
     document: Document
     definitions: dict[str, Any]
+    aliases: list[aliases.Alias]
 
     def json_schema(self) -> dict[str, Any]:
         """The values.schema.json document."""
@@ -78,13 +92,20 @@ def load_values_api(sources: Sources) -> ValuesAPI:
         ]
     )
     overlay = load_yaml(sources.kubernetes_types)
-    all_definitions = kubernetes.load_definitions(overlay["kubernetesVersion"])
+    all_definitions = {
+        **kubernetes.load_definitions(overlay["kubernetesVersion"]),
+        **load_yaml(sources.gateway_api)["definitions"],
+    }
     types: dict[str, str] = overlay["types"]
     kubernetes.apply_types(doc, types, all_definitions)
-    kubernetes.apply_names(doc, overlay.get("names", {}))
+    kubernetes.apply_grammars(doc, overlay.get("grammars", {}))
     used = kubernetes.closure(all_definitions, sorted(set(types.values())))
     kubernetes.restrict(used, overlay.get("fields", {}))
-    return ValuesAPI(doc, kubernetes.deliverable(used))
+    kubernetes.give_grammars(used, overlay.get("definitions", {}))
+    table = aliases.load(load_yaml(sources.aliases), doc, str(sources.aliases))
+    aliases.mark(doc, table)
+    rules.load(load_yaml(sources.rules), doc, str(sources.rules))
+    return ValuesAPI(doc, kubernetes.deliverable(used), table)
 
 
 def app_version(metadata: dict[str, Any], api: ValuesAPI) -> str:
@@ -127,7 +148,7 @@ def build(sources: Sources, dest: Path) -> None:
     for folder, name in ((sources.hooks, "hooks"), (sources.pod, "pod")):
         for script in sorted(folder.glob("*.py")):
             write(dest / "files" / name / script.name, script.read_text(encoding="utf-8"))
-    write(dest / "templates" / "_defaults.tpl", render_defaults_helper(api.document))
+    write(dest / "templates" / "_defaults.tpl", render_defaults_helper(api.document, api.aliases))
     write(
         dest / "Chart.yaml",
         render("Chart.yaml.jinja", meta=metadata, app_version=app_version(metadata, api)),

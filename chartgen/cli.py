@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from chartgen import assemble, convert, helmvalues, validate
+from chartgen import assemble, convert, helmvalues, kubecheck, verdict
 from chartgen.crd import load_yaml
-from chartgen.errors import ChartgenError, Diagnostic, InputError, ValidationFailed
+from chartgen.errors import ChartgenError, InputError, ValidationFailed
 
 
 def fail(error: ChartgenError) -> None:
@@ -84,21 +82,6 @@ def build_command(root: Path, out: Path | None, check: bool) -> None:
         click.echo(f"wrote {target}")
 
 
-def load_chart(chart: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The defaults and the schema of a generated chart."""
-    defaults = load_yaml(chart / "values.yaml") or {}
-    schema = json.loads((chart / "values.schema.json").read_text(encoding="utf-8"))
-    return defaults, schema
-
-
-def check_values(chart: Path, layers: list[dict[str, Any]], source: str) -> None:
-    """Raise ValidationFailed listing every schema problem of the merged values."""
-    defaults, schema = load_chart(chart)
-    problems = validate.validate(validate.merge_all(defaults, layers), schema)
-    if problems:
-        raise ValidationFailed(f"{source}: {len(problems)} problem(s)", problems)
-
-
 chart_option = click.option(
     "--chart",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -106,6 +89,56 @@ chart_option = click.option(
     show_default=True,
     help="The generated chart.",
 )
+namespace_option = click.option(
+    "-n",
+    "--namespace",
+    default="default",
+    show_default=True,
+    help="The namespace the release goes to, as with helm.",
+)
+pod_security_option = click.option(
+    "--pod-security",
+    type=click.Choice(kubecheck.LEVELS),
+    default="restricted",
+    show_default=True,
+    help="The Pod Security level the namespace enforces.",
+)
+kubeconfig_option = click.option(
+    "--kubeconfig",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Ask this cluster instead (a server-side dry run in NAMESPACE; nothing is stored).",
+)
+
+
+def chart_and_judges(
+    chart: Path, kubernetes: bool, level: str, kubeconfig: Path | None
+) -> tuple[verdict.Chart, verdict.Kubernetes | None]:
+    """The chart with the pinned helm, and how to ask Kubernetes (None: not at all)."""
+    helm = helmvalues.helm_binary(chart)
+    if not helm:
+        raise InputError("no helm found: run `make tools` (bin/helm) or put helm on PATH")
+    if not kubernetes:
+        return verdict.Chart(chart, helm), None
+    kcheck = kubecheck.find_kcheck(chart)
+    if not kcheck:
+        raise InputError(
+            "no kcheck found to run Kubernetes' validation: run `make kcheck`, or pass "
+            "--no-kubernetes to check the chart's schema and rules alone"
+        )
+    return verdict.Chart(chart, helm), verdict.Kubernetes(kcheck, level, kubeconfig)
+
+
+def report(result: verdict.Verdict, source: str) -> None:
+    """Print what judged the values; raise ValidationFailed with every problem."""
+    click.echo(f"{source}: judged by {', '.join(result.judged_by)}", err=True)
+    if result.unjudged:
+        click.echo(
+            f"{source}: not judged by Kubernetes' own validation (kinds it does not define): "
+            + ", ".join(result.unjudged),
+            err=True,
+        )
+    if result.problems:
+        raise ValidationFailed(f"{source}: {len(result.problems)} problem(s)", result.problems)
 
 
 @main.command("convert")
@@ -114,33 +147,49 @@ chart_option = click.option(
     "topologies", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--kubernetes/--no-kubernetes",
+    default=True,
+    show_default=True,
+    help="Also run Kubernetes' validation on the render (bin/kcheck).",
+)
+@pod_security_option
 @chart_option
 def convert_command(
-    resource: Path, topologies: tuple[Path, ...], output: Path | None, chart: Path
+    resource: Path,
+    topologies: tuple[Path, ...],
+    output: Path | None,
+    kubernetes: bool,
+    pod_security: str,
+    chart: Path,
 ) -> None:
-    """Print chart values for a Glance RESOURCE (a whole resource or its spec).
+    """Print chart values for a Glance RESOURCE (a whole resource or its spec), and every
+    problem installing them would meet; exit 1 when there is one.
 
     Each TOPOLOGIES file holds the Topology resources its topologyRefs name (one or more
     documents, or a List, as `kubectl get topology -o yaml` prints them); their affinity and
     topologySpreadConstraints are written in the topologyRefs' place."""
     document = load_yaml(resource)
-    spec, warnings = convert.adapt(convert.spec_of(document, str(resource)))
+    target, judges = chart_and_judges(chart, kubernetes, pod_security, None)
+    spec, warnings = convert.adapt(convert.spec_of(document, str(resource)), target.schema)
     given = [t for f in topologies for t in convert.topologies_in(read_text(f), str(f))]
     whole = convert.is_resource(document)
-    namespace = (document.get("metadata") or {}).get("namespace") if whole else None
+    metadata = (document.get("metadata") or {}) if whole else {}
     spec, inlined = convert.inline_topologies(
-        spec, given, namespace, str(resource), "spec." if whole else ""
+        spec, given, metadata.get("namespace"), str(resource), "spec." if whole else ""
     )
     for warning in warnings + inlined:
         click.echo(f"warning: {resource}: {warning}", err=True)
-    check_values(chart, [spec], str(resource))
-    name = (document.get("metadata") or {}).get("name") if "spec" in document else None
-    header = f"# Values for the Glance chart, from Glance {name or resource.name}.\n"
+    header = (
+        f"# Values for the Glance chart, from Glance {metadata.get('name') or resource.name}.\n"
+    )
     text = header + convert.to_yaml(spec)
     if output:
         output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+    namespace = metadata.get("namespace") or "default"
+    report(target.judge_values(spec, namespace, judges), str(resource))
 
 
 def read_text(path: Path) -> str:
@@ -149,17 +198,6 @@ def read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read: {exc}") from exc
-
-
-def render_problems(helm: str, chart: Path, files: tuple[Path, ...]) -> list[Diagnostic]:
-    """Rules beyond the schema live in the chart's templates: render to apply them."""
-    args = [helm, "template", "glance", str(chart)]
-    for f in files:
-        args += ["-f", str(f)]
-    result = subprocess.run(args, capture_output=True, text=True, check=False)
-    if result.returncode == 0:
-        return []
-    return validate.chart_rule_findings(result.stderr)
 
 
 @main.command("validate")
@@ -173,16 +211,25 @@ def render_problems(helm: str, chart: Path, files: tuple[Path, ...]) -> list[Dia
     help="A values file; repeat to layer several, as with helm.",
 )
 @click.option(
-    "--render/--no-render",
+    "--kubernetes/--no-kubernetes",
     default=True,
     show_default=True,
-    help="Also render with helm, when found, to apply the chart's cross-field rules.",
+    help="Also run Kubernetes' validation and Pod Security checks on the render.",
 )
+@namespace_option
+@pod_security_option
+@kubeconfig_option
 @chart_option
-def validate_command(files: tuple[Path, ...], render: bool, chart: Path) -> None:
-    """Check values files against the chart's schema and print every problem."""
-    layers = []
-    helm = helmvalues.helm_binary(chart)
+def validate_command(
+    files: tuple[Path, ...],
+    kubernetes: bool,
+    namespace: str,
+    pod_security: str,
+    kubeconfig: Path | None,
+    chart: Path,
+) -> None:
+    """Print every problem installing the chart with these values files would meet: the
+    chart's schema, its rules, and Kubernetes' validation of what it renders."""
     for f in files:
         count = helmvalues.document_count(f)
         if count > 1:
@@ -190,33 +237,21 @@ def validate_command(files: tuple[Path, ...], render: bool, chart: Path) -> None
                 f"{f}: holds {count} YAML documents; Helm 4 and Helm 3 read such a file "
                 "differently: keep one document per values file"
             )
-        try:
-            data = load_yaml(f)
-        except InputError:
-            if not helm:
-                raise
-            continue  # PyYAML and Go's YAML differ here: helm, below, has the last word
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            raise InputError(f"{f}: values must be a mapping")
-        if convert.is_resource(data):
+        if convert.is_resource(load_yaml_or_none(f)):
             raise InputError(
-                f"{f}: is a {data['kind']} object, not values; "
+                f"{f}: is a Kubernetes object, not values; "
                 f"`chartgen convert {f}` prints the values of a Glance resource"
             )
-        layers.append(data)
+    target, judges = chart_and_judges(chart, kubernetes, pod_security, kubeconfig)
     source = ", ".join(str(f) for f in files)
-    if helm:
-        # What helm reads from the files is what it validates and renders.
-        _, schema = load_chart(chart)
-        problems = validate.validate(helmvalues.read_with_helm(helm, chart, files), schema)
-        if problems:
-            raise ValidationFailed(f"{source}: {len(problems)} problem(s)", problems)
-    else:
-        check_values(chart, layers, source)
-    if helm and render:
-        problems = render_problems(helm, chart, files)
-        if problems:
-            raise ValidationFailed(f"{source}: the chart refuses these values", problems)
+    report(target.judge(list(files), namespace, judges), source)
     click.echo(f"{source}: valid")
+
+
+def load_yaml_or_none(path: Path) -> Any:
+    """A values file as PyYAML reads it, or None where Go's YAML must have the last word (the
+    two readers differ on some plain scalars and syntax)."""
+    try:
+        return load_yaml(path)
+    except InputError:
+        return None

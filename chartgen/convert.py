@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from chartgen.aliases import SCHEMA_KEY, Alias
 from chartgen.errors import Diagnostic, InputError
 
 GROUP = "glance.openstack.org"
@@ -67,28 +68,56 @@ def renamed(mapping: dict[str, Any], old: str, new: str, value: Any) -> dict[str
     }
 
 
-def adapt(spec: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def aliases_of(schema: dict[str, Any]) -> list[Alias]:
+    """The keys the chart reads under an older name, as its schema states them."""
+    return [
+        Alias.from_schema(key, prop[SCHEMA_KEY])
+        for key, prop in (schema.get("properties") or {}).items()
+        if isinstance(prop, dict) and SCHEMA_KEY in prop
+    ]
+
+
+def given(value: Any) -> bool:
+    """Whether a value says something: not null, not empty."""
+    return value is not None and value != "" and value != {}
+
+
+def move(spec: dict[str, Any], alias: Alias) -> tuple[dict[str, Any], str]:
+    """`spec` with the older key of a rename at its new place (kept where it stood, when the
+    new key is at the top level), and the warning that says so."""
+    value = spec[alias.old]
+    head, _, rest = alias.new.partition(".")
+    where = f"deprecated since chart {alias.since}"
+    current = spec.get(head)
+    if rest and current is not None and not isinstance(current, dict):
+        return spec, f"{alias.old} is {where}: kept, since {head} is not a mapping to move it into"
+    if given((current or {}).get(rest) if rest else current):
+        out = {k: v for k, v in spec.items() if k != alias.old}
+        return out, f"dropped {alias.old} ({where}): {alias.new} is set and takes its place"
+    moved = {**(current or {}), rest: value} if rest else value
+    return renamed(spec, alias.old, head, moved), f"{alias.old} is {where}: moved to {alias.new}"
+
+
+def adapt(spec: dict[str, Any], schema: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """The spec as the chart takes it, and one warning per path changed or dropped.
 
-    Drops what the operator ignores too (IGNORED_PER_API, EMPTY_DEFAULTS_PER_API) and moves
-    the deprecated notificationBusInstance to notificationsBus.cluster, as the operator reads it.
+    Drops what the operator ignores too (IGNORED_PER_API, EMPTY_DEFAULTS_PER_API), moves each
+    renamed key the chart's schema names (its aliases) to its new place, and says so of the
+    older layout, which it keeps: moving it would rename the objects it creates.
     """
     out = copy.deepcopy(spec)
     warnings = []
-    bus = out.get("notificationsBus")
-    if "notificationBusInstance" in out and isinstance(bus or {}, dict):
-        if (bus or {}).get("cluster"):
-            del out["notificationBusInstance"]
-            warnings.append(
-                "dropped notificationBusInstance (deprecated): notificationsBus.cluster is set"
-                " and takes its place"
-            )
+    for alias in aliases_of(schema):
+        if not given(out.get(alias.old)):
+            continue
+        if alias.moves:
+            out, warning = move(out, alias)
         else:
-            moved = {**(bus or {}), "cluster": out["notificationBusInstance"]}
-            out = renamed(out, "notificationBusInstance", "notificationsBus", moved)
-            warnings.append(
-                "notificationBusInstance is deprecated: moved to notificationsBus.cluster"
+            warning = (
+                f"{alias.old} is deprecated since chart {alias.since}: kept (the {alias.instance}"
+                f" instance of a split API); `{alias.new}` with type split is the current form"
             )
+        warnings.append(warning)
     apis = out.get("glanceAPIs")
     for name, api in apis.items() if isinstance(apis, dict) else ():
         if not isinstance(api, dict):

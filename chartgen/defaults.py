@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from chartgen.aliases import Alias
 from chartgen.model import NO_DEFAULT, Document, Property
 from chartgen.render import render
 
@@ -25,16 +26,6 @@ def effective_default(prop: Property) -> Any:
     if base is NO_DEFAULT and not filled:
         return NO_DEFAULT
     return filled
-
-
-def values_defaults(doc: Document) -> dict[str, Any]:
-    """The whole values.yaml as data: every top-level key that has a default."""
-    out = {}
-    for prop in doc.properties():
-        value = effective_default(prop)
-        if value is not NO_DEFAULT and prop.has_default:
-            out[prop.name] = value
-    return out
 
 
 def template_defaults(doc: Document) -> dict[str, Any]:
@@ -59,9 +50,23 @@ def template_defaults(doc: Document) -> dict[str, Any]:
     return out
 
 
-def render_defaults_helper(doc: Document) -> str:
-    """The `_defaults.tpl` helpers: template_defaults, and the defaults of values.yaml (so
-    templates can tell a default from a value the user gave, without repeating it)."""
+def alias_entries(doc: Document, aliases: list[Alias]) -> list[dict[str, Any]]:
+    """The aliases as the templates read them: with the default of each renamed key, so that
+    the view can tell whether the new key was given."""
+    out = []
+    for alias in aliases:
+        entry: dict[str, Any] = {"old": alias.old, "new": alias.new, "since": alias.since}
+        if alias.instance:
+            entry["instance"] = alias.instance
+        else:
+            new = doc.find(alias.new)
+            entry["default"] = effective_default(new) if new is not None else None
+        out.append(entry)
+    return out
+
+
+def render_defaults_helper(doc: Document, aliases: list[Alias]) -> str:
+    """The `_defaults.tpl` helpers: template_defaults and the aliases."""
     return render(
-        "_defaults.tpl.jinja", defaults=template_defaults(doc), values=values_defaults(doc)
+        "_defaults.tpl.jinja", defaults=template_defaults(doc), aliases=alias_entries(doc, aliases)
     )

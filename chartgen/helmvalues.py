@@ -7,6 +7,7 @@ files, as `helm install` will, and checks what it got. Without helm it falls bac
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -18,8 +19,9 @@ import yaml
 
 from chartgen.errors import InputError
 
-# The one template of the scratch chart: the merged values, as helm sees them.
-READER = "{{ toJson .Values }}\n"
+# The one template of the scratch chart: the merged values, as helm sees them, in base64 so
+# that no character they hold (DEL, C1 controls) can make helm's check of its own output fail.
+READER = "values: {{ toJson .Values | b64enc }}\n"
 
 
 def helm_binary(chart: Path) -> str | None:
@@ -36,13 +38,16 @@ def document_count(path: Path) -> int:
         return 1  # the readers report the error itself
 
 
-def read_with_helm(helm: str, chart: Path, files: tuple[Path, ...]) -> dict[str, Any]:
-    """The chart's defaults merged with the files, read and merged by helm."""
+def read_with_helm(
+    helm: str, chart: Path, files: tuple[Path, ...], defaults: bool = True
+) -> dict[str, Any]:
+    """The files read and merged by helm, over the chart's defaults unless told otherwise."""
     with tempfile.TemporaryDirectory(prefix="chartgen-values-") as tmp:
         scratch = Path(tmp) / "reader"
         (scratch / "templates").mkdir(parents=True)
         (scratch / "Chart.yaml").write_text("apiVersion: v2\nname: reader\nversion: 0.0.0\n")
-        shutil.copy2(chart / "values.yaml", scratch / "values.yaml")
+        if defaults:
+            shutil.copy2(chart / "values.yaml", scratch / "values.yaml")
         (scratch / "templates" / "values.json").write_text(READER)
         args = [helm, "template", "reader", str(scratch)]
         for f in files:
@@ -51,5 +56,5 @@ def read_with_helm(helm: str, chart: Path, files: tuple[Path, ...]) -> dict[str,
     if result.returncode != 0:
         lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
         raise InputError(f"helm cannot read the values: {lines[-1] if lines else 'no output'}")
-    body = result.stdout.split("\n", 2)[-1]
-    return json.loads(body)
+    encoded = result.stdout.rsplit("values: ", 1)[-1].strip()
+    return json.loads(base64.b64decode(encoded))

@@ -50,6 +50,9 @@ def closure(definitions: dict[str, Any], roots: list[str]) -> dict[str, Any]:
 # What Helm's toYaml can write: given a string with DEL, a C1 control or the non-character
 # U+FFFE or U+FFFF, it writes nothing for the whole value, and the object loses the field.
 WRITABLE = "^[^\\x7f-\\x9f\ufffe\uffff]*$"
+# The keyword that says, in `chartgen validate`'s messages, what a string of a grammar must be.
+GRAMMAR_KEY = "x-grammar"
+TEXT = "text Helm can write (no DEL, C1 control character, U+FFFE or U+FFFF)"
 # The integers a field of each format holds; for int64, within what a float64 holds below 2^63
 # (helm reads numbers as float64, and a larger one overflows the field).
 INTEGERS = {
@@ -73,9 +76,9 @@ def deliverable(node: Any) -> Any:
     kinds = node.get("type")
     if "string" in (kinds if isinstance(kinds, list) else [kinds]) and "enum" not in node:
         if "pattern" in out:
-            out.setdefault("allOf", []).append({"pattern": WRITABLE})
+            out.setdefault("allOf", []).append({"pattern": WRITABLE, GRAMMAR_KEY: TEXT})
         else:
-            out["pattern"] = WRITABLE
+            out.update({"pattern": WRITABLE, GRAMMAR_KEY: TEXT})
     if isinstance(out.get("additionalProperties"), dict):
         out["patternProperties"] = {WRITABLE: out.pop("additionalProperties")}
         out["additionalProperties"] = False
@@ -90,7 +93,7 @@ def restrict(definitions: dict[str, Any], fields: dict[str, Any]) -> None:
     """Hold fields of definitions (`<definition>.<field>`) to rules Kubernetes' validation has.
 
     A rule is `required` (a string of one character at least, or a list of one item), a rule of
-    NAME_RULES, or the list of the values Kubernetes supports. Unknown fields and rules are
+    GRAMMARS, or the list of the values Kubernetes supports. Unknown fields and rules are
     errors.
     """
     problems = []
@@ -110,12 +113,30 @@ def restrict(definitions: dict[str, Any], fields: dict[str, Any]) -> None:
             required += [] if key in required else [key]
         elif isinstance(rule, list):
             properties[key] = {"type": ["string", "null"], "enum": [*rule, None]}
-        elif rule in NAME_RULES:
-            properties[key] = {**properties[key], **NAME_RULES[rule]}
+        elif rule in GRAMMARS:
+            properties[key] = {**properties[key], **GRAMMARS[rule]}
         else:
             problems.append(Diagnostic("error", path, f"unknown rule {rule}"))
     if problems:
         raise InputError("kubernetes-types holds fields that do not exist to rules", problems)
+
+
+def give_grammars(definitions: dict[str, Any], grammars: dict[str, str]) -> None:
+    """Hold the strings of whole definitions (a Quantity, wherever it is used) to a grammar of
+    GRAMMARS; unknown definitions and grammars are errors."""
+    problems = []
+    for name, rule in grammars.items():
+        if name not in definitions or rule not in GRAMMARS:
+            problems.append(Diagnostic("error", name, f"unknown definition or grammar {rule}"))
+            continue
+        definition = definitions[name]
+        branches = definition.get("oneOf") or [definition]
+        for branch in branches:
+            kinds = branch.get("type")
+            if "string" in (kinds if isinstance(kinds, list) else [kinds]):
+                branch.update({k: v for k, v in GRAMMARS[rule].items() if k != "type"})
+    if problems:
+        raise InputError("kubernetes-types gives grammars to what does not exist", problems)
 
 
 def properties_at(
@@ -143,26 +164,72 @@ def apply_types(doc: Document, types: dict[str, str], definitions: dict[str, Any
         raise InputError("kubernetes-types names values or types that do not exist", problems)
 
 
-# Kubernetes' own rules for names, as JSON Schema keywords (k8s.io/apimachinery validation).
-DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-DNS_SUBDOMAIN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-CRON_FIELD = "([0-9*?/,-]+|[A-Za-z]{3}([-,][A-Za-z]{3})*)"
-CRON = f"@(yearly|annually|monthly|weekly|daily|midnight|hourly)|{CRON_FIELD}( +{CRON_FIELD}){{4}}"
-NAME_RULES: dict[str, dict[str, Any]] = {
+# Kubernetes' own grammars for the values that become names, label values, sizes and numbers of
+# Kubernetes objects, as JSON Schema keywords: each written once, here, and given by
+# kubernetes-types.yaml to every value it applies to. helm refuses a bad value by its path; the
+# API server would take exactly the same set, but name only the object.
+DNS_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+DNS_SUBDOMAIN = f"{DNS_LABEL}(\\.{DNS_LABEL})*"
+LABEL_VALUE = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?"
+# resource.ParseQuantity (k8s.io/apimachinery): a sign, a number, then a decimal SI suffix
+# (n u m k M G T P E), a binary one (Ki to Ei) or a decimal exponent (e3, E-2). Two forms it also
+# takes are left out: a number without digits (`k`, `.`, `e3`, which it reads as 0) and an
+# exponent of more than 18 digits (which it takes only while it fits in 64 bits).
+QUANTITY = "[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]{1,18})?"
+NAME = "a Kubernetes name (lowercase letters, digits and '-'"
+GRAMMARS: dict[str, dict[str, Any]] = {
     # Object names: Secrets, ServiceAccounts, Services.
-    "dns-subdomain": {"pattern": DNS_SUBDOMAIN, "maxLength": 253},
-    "dns-label": {"pattern": DNS_LABEL, "maxLength": 63},
+    "dns-subdomain": {
+        "pattern": f"^{DNS_SUBDOMAIN}$",
+        "maxLength": 253,
+        GRAMMAR_KEY: f"{NAME}, dots between them, at most 253 characters)",
+    },
+    "dns-label": {
+        "pattern": f"^{DNS_LABEL}$",
+        "maxLength": 63,
+        GRAMMAR_KEY: f"{NAME}, at most 63 characters)",
+    },
     # A name that may be left empty to mean "none" or "derived".
-    "dns-label-or-empty": {"pattern": f"^({DNS_LABEL[1:-1]})?$", "maxLength": 63},
-    "dns-subdomain-or-empty": {"pattern": f"^({DNS_SUBDOMAIN[1:-1]})?$", "maxLength": 253},
+    "dns-label-or-empty": {
+        "pattern": f"^({DNS_LABEL})?$",
+        "maxLength": 63,
+        GRAMMAR_KEY: f"empty or {NAME}, at most 63 characters)",
+    },
+    "dns-subdomain-or-empty": {
+        "pattern": f"^({DNS_SUBDOMAIN})?$",
+        "maxLength": 253,
+        GRAMMAR_KEY: f"empty or {NAME}, dots between them, at most 253 characters)",
+    },
     # A key of a Secret or ConfigMap.
-    "secret-key": {"pattern": "^[-._a-zA-Z0-9]+$", "maxLength": 253},
-    # A label value.
-    "label-value": {"pattern": "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$", "maxLength": 63},
+    "secret-key": {
+        "pattern": "^[-._a-zA-Z0-9]+$",
+        "maxLength": 253,
+        GRAMMAR_KEY: "a key of a Secret (letters, digits, '-', '_' and '.')",
+    },
+    "label-value": {
+        "pattern": f"^{LABEL_VALUE}$",
+        "maxLength": 63,
+        GRAMMAR_KEY: "a label value (at most 63 letters, digits, '-', '_' and '.', starting and "
+        "ending with a letter or digit)",
+    },
     # A NetworkAttachmentDefinition: `name` or `namespace/name`.
     "network-attachment": {
-        "pattern": "^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-.a-z0-9]*[a-z0-9])?$",
+        "pattern": f"^({DNS_LABEL}/)?[a-z0-9]([-.a-z0-9]*[a-z0-9])?$",
         "maxLength": 317,
+        GRAMMAR_KEY: "a NetworkAttachmentDefinition, `name` or `namespace/name`",
+    },
+    # A size: a volume claim's request, a cache's size. A number too, as Kubernetes takes it
+    # (`1e3` unquoted in YAML is one).
+    "quantity": {
+        "type": ["string", "number"],
+        "pattern": f"^{QUANTITY}$",
+        GRAMMAR_KEY: "a Kubernetes quantity (such as 10G, 1.5Gi, 500M or 1e9; k is lowercase)",
+    },
+    "quantity-or-empty": {
+        "type": ["string", "number"],
+        "pattern": f"^({QUANTITY})?$",
+        GRAMMAR_KEY: "empty or a Kubernetes quantity (such as 10G, 1.5Gi, 500M or 1e9; k is "
+        "lowercase)",
     },
     # A count Kubernetes keeps in 32 bits.
     "int32": {"maximum": 2147483647},
@@ -187,23 +254,23 @@ NAME_RULES: dict[str, dict[str, Any]] = {
     # float64, and a larger one turns negative in the chart's int64.
     "int64": {"maximum": 9223372036854774784},
     # An IP address, v4 or v6.
-    "ip": {"pattern": "^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$"},
-    # A CronJob schedule: five fields, or a macro (what the CronJob controller's parser takes).
-    "cron": {"pattern": f"^({CRON})$"},
-    "cron-or-empty": {"pattern": f"^({CRON})?$"},
+    "ip": {
+        "pattern": "^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$",
+        GRAMMAR_KEY: "an IP address",
+    },
 }
 
 
-def apply_names(doc: Document, names: dict[str, str]) -> None:
-    """Give the properties named by `names` Kubernetes' rule for that kind of name."""
-    found, problems = properties_at(doc, names)
+def apply_grammars(doc: Document, grammars: dict[str, str]) -> None:
+    """Give the properties named by `grammars` Kubernetes' grammar for what they become."""
+    found, problems = properties_at(doc, grammars)
     for path, prop in found.items():
-        rule = names[path]
-        if rule not in NAME_RULES:
+        rule = grammars[path]
+        if rule not in GRAMMARS:
             problems.append(
-                Diagnostic("error", path, f"unknown rule {rule}: use one of {sorted(NAME_RULES)}")
+                Diagnostic("error", path, f"unknown rule {rule}: use one of {sorted(GRAMMARS)}")
             )
         else:
-            prop.constraints.update(NAME_RULES[rule])
+            prop.constraints.update(GRAMMARS[rule])
     if problems:
         raise InputError("kubernetes-types names values or rules that do not exist", problems)

@@ -72,7 +72,9 @@ class Property:
     required: bool = False
     enum: list[Any] | None = None
     nullable: bool = False
+    # Set from schemas/aliases.yaml: the key that replaced this one (chartgen/aliases.py).
     deprecated: bool = False
+    replacement: dict[str, str] | None = None
     int_or_string: bool = False
     constraints: dict[str, Any] = field(default_factory=dict)
     properties: list[Property] = field(default_factory=list)
@@ -84,6 +86,8 @@ class Property:
     list_keys: list[str] = field(default_factory=list)
     combinators: dict[str, list[Property]] = field(default_factory=dict)
     kubernetes_type: str | None = None
+    # JSON Schema rules between this property's keys, with messages (chartgen/rules.py).
+    rules: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def has_default(self) -> bool:
@@ -131,6 +135,8 @@ class Document:
     """Every section of a values API, in order."""
 
     sections: list[Section]
+    # JSON Schema rules between top-level keys, with messages (chartgen/rules.py).
+    rules: list[dict[str, Any]] = field(default_factory=list)
 
     def properties(self) -> list[Property]:
         """Top-level properties of every section, in order."""
@@ -172,7 +178,6 @@ def build_property(
         default=node.get("default", NO_DEFAULT),
         enum=node.get("enum"),
         nullable=bool(node.get("nullable")),
-        deprecated=description.lower().startswith("deprecated"),
         int_or_string=bool(node.get("x-kubernetes-int-or-string")),
         constraints={k: node[k] for k in CONSTRAINTS if k in node},
         open=bool(node.get("x-kubernetes-preserve-unknown-fields")),

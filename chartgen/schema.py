@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from chartgen.aliases import SCHEMA_KEY
 from chartgen.defaults import effective_default
-from chartgen.model import NO_DEFAULT, Document, Property
+from chartgen.kubernetes import GRAMMAR_KEY, WRITABLE
+from chartgen.model import ITEM, NO_DEFAULT, Document, Property
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # An embedded Kubernetes object must say what it is; its metadata is a mapping.
@@ -20,6 +22,7 @@ EMBEDDED_PROPERTIES: dict[str, Any] = {
 # line, DEL and C1 characters make YAML parsers drop the document). Only the keys that hold
 # whole documents (INI, policy YAML) may span lines.
 SINGLE_LINE = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
+ONE_LINE = "one line of text (no line break, tab or other control character)"
 MULTILINE_KEYS = frozenset({"customServiceConfig", "policy"})
 
 
@@ -28,9 +31,9 @@ def single_line(prop: Property, out: dict[str, Any]) -> None:
     if prop.type != "string" or prop.enum is not None or prop.name in MULTILINE_KEYS:
         return
     if "pattern" in out:
-        out.setdefault("allOf", []).append({"pattern": SINGLE_LINE})
+        out.setdefault("allOf", []).append({"pattern": SINGLE_LINE, GRAMMAR_KEY: ONE_LINE})
     else:
-        out["pattern"] = SINGLE_LINE
+        out.update({"pattern": SINGLE_LINE, GRAMMAR_KEY: ONE_LINE})
 
 
 def in_values_yaml(prop: Property) -> bool:
@@ -50,9 +53,14 @@ def property_schema(prop: Property, materialised: bool = False) -> dict[str, Any
         out["description"] = prop.description
     if prop.deprecated:
         out["deprecated"] = True
+    if prop.replacement:
+        out[SCHEMA_KEY] = prop.replacement
     if prop.kubernetes_type:
-        # Kubernetes' definitions allow null; the reference carries all other rules.
+        # Kubernetes' definitions allow null; the reference carries all other rules. An item of
+        # a list may not be null: no object of the list would be made from it.
         out["$ref"] = f"#/$defs/{prop.kubernetes_type}"
+        if prop.name == ITEM:
+            out["not"] = {"type": "null"}
         if prop.has_default:
             out["default"] = prop.default
         return out
@@ -83,7 +91,10 @@ def property_schema(prop: Property, materialised: bool = False) -> dict[str, Any
     if required:
         out["required"] = required
     if prop.values is not None:
-        out["additionalProperties"] = property_schema(prop.values)
+        # Keys helm can write only: given a key with DEL or a C1 control, toYaml writes nothing
+        # for the whole mapping, and the object loses it.
+        out["patternProperties"] = {WRITABLE: property_schema(prop.values)}
+        out["additionalProperties"] = False
     elif is_object(prop) and not prop.open:
         out["additionalProperties"] = False
     if prop.items is not None:
@@ -94,6 +105,8 @@ def property_schema(prop: Property, materialised: bool = False) -> dict[str, Any
     for keyword, branches in prop.combinators.items():
         schemas = [property_schema(b) for b in branches]
         out[keyword] = schemas[0] if keyword == "not" else schemas
+    if prop.rules:
+        out.setdefault("allOf", []).extend(prop.rules)
     return out
 
 
@@ -117,6 +130,8 @@ def document_schema(
     required = [p.name for p in doc.properties() if p.required or p.name in defaulted]
     if required:
         out["required"] = required
+    if doc.rules:
+        out["allOf"] = list(doc.rules)
     if definitions:
         out["$defs"] = definitions
     return out

@@ -1,16 +1,14 @@
 """Prepare Glance's database: wait for the server, create it if asked, migrate, load metadefs.
 
-Migrations follow Glance's rolling upgrade, in two phases (DB_PHASE):
-  expand    before install, upgrade and rollback, while the old pods still serve: a database
-            without Glance's tables gets `glance-manage db sync` (nothing serves on it yet);
-            otherwise `db expand` then `db migrate`, which add to the schema what the new
-            Glance needs and leave what the old one uses. A database whose schema a newer
-            Glance has already contracted is refused: this Glance cannot run on it.
-  contract  after install and upgrade: waits until every API StatefulSet of the release runs
-            only new pods, all ready (no old code serves any more), then `db contract`.
-A database already at the heads this Glance's migrations end at, with the namespace of every
-metadata definition file loaded, needs no glance-manage in either phase (installed_glance.py
-reads both from the image's files); that is what every unchanged sync meets.
+Migrations follow Glance's rolling upgrade. This is its expand phase, run before install,
+upgrade and rollback while the old pods still serve: a database without Glance's tables gets
+`glance-manage db sync` (nothing serves on it yet); otherwise `db expand` then `db migrate`,
+which add to the schema what the new Glance needs and leave what the old one uses. A database
+whose schema a newer Glance has already contracted is refused: this Glance cannot run on it.
+The contract phase is db_contract.py's, after the upgrade. A database already at the heads this
+Glance's migrations end at, with the namespace of every metadata definition file loaded, needs
+no glance-manage (installed_glance.py reads both from the image's files); that is what every
+unchanged sync meets.
 
 Environment:
   DB_HOST               database server host (required)
@@ -28,11 +26,6 @@ Environment:
   DB_WAIT_SECONDS       how long to wait for the server to answer (default 300)
   GLANCE_MANAGE         glance-manage command (default glance-manage)
   GLANCE_CONFIG_DIR     passed as --config-dir (default /etc/glance/glance.conf.d; empty: none)
-  DB_PHASE              expand or contract (default expand)
-  STATEFULSETS          contract: JSON list of the API StatefulSets to wait for (default [])
-  NAMESPACE             contract: their namespace (required when STATEFULSETS is not empty)
-  ROLLOUT_WAIT_SECONDS  contract: how long to wait for them (default 600)
-  KUBE_API, KUBE_TOKEN_FILE, KUBE_CA_FILE  contract: the API server (see kubeclient.py)
 
 The database URL reaches glance-manage as OS_DATABASE__CONNECTION in its environment, never on
 its command line or in a log line. Exit codes: 0 done, 1 failure, 2 bad configuration.
@@ -54,9 +47,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
+import dburl
 import hooklib
 import installed_glance
-import kubeclient
 
 HOOK = "db_sync"
 ACCOUNT_HOST = "%"
@@ -85,7 +78,6 @@ RETRIABLE_ERRORS = frozenset(
 UP_TO_DATE = "Database is up to date"
 # What alembic says when the database holds a revision this Glance's migrations lack.
 UNKNOWN_REVISION = re.compile(r"Can't locate revision identified by '([^']+)'")
-PHASES = ("expand", "contract")
 LABELS = {"DB_CREATE": "database.create", "DB_WAIT_SECONDS": "database.waitSeconds"}
 
 
@@ -107,11 +99,6 @@ class Config:
     password_key: str = "DB_PASSWORD"
     root_password_key: str = "DB_ROOT_PASSWORD"
     wait_label: str = "DB_WAIT_SECONDS"
-    phase: str = "expand"
-    statefulsets: tuple[str, ...] = ()
-    namespace: str = ""
-    access: Optional[kubeclient.Access] = None
-    rollout_wait_seconds: int = 600
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -136,19 +123,10 @@ class Config:
         for variable, required in (("DB_PASSWORD", True), ("DB_ROOT_PASSWORD", create)):
             passwords[variable] = env.secret(variable, required=required)
             try:
-                hooklib.password_bytes(passwords[variable])
+                dburl.password_bytes(passwords[variable])
             except ValueError as exc:
                 raise hooklib.ConfigError(f"the password in {env.label(variable)} {exc}") from None
-        phase = env.text("DB_PHASE", "expand")
-        if phase not in PHASES:
-            raise hooklib.ConfigError(f"DB_PHASE must be one of {', '.join(PHASES)}, not {phase!r}")
-        statefulsets = tuple(kubeclient.names(env.text("STATEFULSETS", "[]"), "STATEFULSETS"))
         return cls(
-            phase=phase,
-            statefulsets=statefulsets,
-            namespace=env.text("NAMESPACE", required=bool(statefulsets)),
-            access=kubeclient.Access.from_env(environ) if statefulsets else None,
-            rollout_wait_seconds=env.integer("ROLLOUT_WAIT_SECONDS", 600, maximum=86400),
             host=env.text("DB_HOST", required=True),
             port=env.integer("DB_PORT", 3306, minimum=1, maximum=65535),
             name=name,
@@ -235,7 +213,7 @@ def manage_command(config: Config, *action: str) -> list[str]:
 def manage_env(config: Config, base: Mapping[str, str]) -> dict[str, str]:
     """Build glance-manage's environment, passing the database URL through oslo.config."""
     env = dict(base)
-    env["OS_DATABASE__CONNECTION"] = hooklib.database_url(
+    env["OS_DATABASE__CONNECTION"] = dburl.database_url(
         config.user, config.password, config.host, config.port, config.name
     )
     return env
@@ -289,7 +267,7 @@ def pymysql_connector(config: Config) -> Connect:
             host=config.host,
             port=config.port,
             user=user,
-            password=hooklib.password_bytes(password),
+            password=dburl.password_bytes(password),
             database=database,
             connect_timeout=10,
             read_timeout=120,
@@ -323,10 +301,9 @@ def wait_for_server(
             config.name,
             config.password_key,
         )
-    deadline = clock() + config.wait_seconds
-    delays = hooklib.backoff_delays(initial=0.5, maximum=10.0)
-    announced = False
-    while True:
+    last = [""]
+
+    def attempt() -> Any:
         try:
             conn = connect(user, password, database)
         except Exception as exc:
@@ -344,24 +321,26 @@ def wait_for_server(
                 raise hooklib.HookError(
                     f"cannot use the database at {config.address} as {user!r}: {error_text(exc)}"
                 ) from None
-            remaining = deadline - clock()
-            if remaining <= 0:
-                raise hooklib.HookError(
-                    f"database at {config.address} did not answer within {config.wait_seconds} s, "
-                    f"the bound set by {config.wait_label}; last error: {error_text(exc)}"
-                ) from None
-            if not announced:
+            if not last[0]:
                 log.info(
                     "waiting up to %d s for the database at %s (%s)",
                     config.wait_seconds,
                     config.address,
                     error_text(exc),
                 )
-                announced = True
-            sleep(max(0.0, min(next(delays), remaining)))
-            continue
+            last[0] = error_text(exc)
+            return None
         log.info("database at %s answers (as %s)", config.address, user)
         return conn
+
+    def expired() -> str:
+        return (
+            f"database at {config.address} did not answer within {config.wait_seconds} s, "
+            f"the bound set by {config.wait_label}; last error: {last[0]}"
+        )
+
+    delays = hooklib.backoff_delays(initial=0.5, maximum=10.0)
+    return hooklib.poll(attempt, expired, config.wait_seconds, delays, clock, sleep)
 
 
 def query(conn: Any, sql: str, args: Optional[Sequence[Any]] = None) -> list[tuple[Any, ...]]:
@@ -682,25 +661,6 @@ def expand_schema(config: Config, conn: Any, manage: Manage, log: logging.Logger
     return True
 
 
-def contract_schema(config: Config, conn: Any, manage: Manage, log: logging.Logger) -> bool:
-    """The contract phase; return whether the schema changed."""
-    if current_heads(conn, config) == settled_heads(config):
-        log.info("unchanged: schema of %s already contracted, nothing to do", config.name)
-        return False
-    result = manage_step(config, manage, "contract")
-    newer = newer_revision(result)
-    if newer:
-        raise hooklib.HookError(
-            f"the schema of {config.name} holds revision {newer} of a newer Glance: this "
-            "release's containerImage is older than the one that migrated it"
-        )
-    if up_to_date(result):
-        log.info("unchanged: schema of %s already contracted, nothing to do", config.name)
-        return False
-    log.info("contracted the schema of %s: no old Glance serves on it any more", config.name)
-    return True
-
-
 def count_metadefs(result: ManageResult) -> tuple[int, int]:
     """Count namespaces load_metadefs loaded and those it skipped as already present."""
     loaded = skipped = 0
@@ -744,18 +704,10 @@ def run(
     connect: Optional[Connect] = None,
     manage: Optional[Manage] = None,
 ) -> list[str]:
-    """Run the phase on an open connection; return what changed."""
+    """Run the expand phase on an open connection; return what changed."""
     log = log or logging.getLogger(HOOK)
     connect = connect or pymysql_connector(config)
     manage = manage or functools.partial(run_manage, log=log)
-    if config.phase == "contract":
-        if config.statefulsets:
-            assert config.access is not None
-            kube = kubeclient.Kubernetes(config.access)
-            kubeclient.wait_rolled(
-                kube, config.namespace, config.statefulsets, config.rollout_wait_seconds, log
-            )
-        return ["schema"] if contract_schema(config, conn, manage, log) else []
     changed = provision(conn, config, connect, log) if config.create else []
     if expand_schema(config, conn, manage, log):
         changed.append("schema")
@@ -780,8 +732,7 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
         finally:
             conn.close()
         log.info(
-            "done: %s phase of database %s at %s; changed: %s; %.1f s",
-            config.phase,
+            "done: expand phase of database %s at %s; changed: %s; %.1f s",
             config.name,
             config.address,
             ", ".join(changed) or "nothing",

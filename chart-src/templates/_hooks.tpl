@@ -145,7 +145,7 @@ Usage: include "glance.hooks.contractName" .
 {{- end -}}
 
 {{/*
-Environment of the db contract hook (db_sync.py in its contract phase): the account Glance
+Environment of the db contract hook (hooks/db_contract.py): the account Glance
 uses (the contract needs no root), and the StatefulSets whose rollout it waits for, a minute
 less than the Job may run.
 Usage: include "glance.hooks.contractEnv" .
@@ -153,14 +153,10 @@ Usage: include "glance.hooks.contractEnv" .
 {{- define "glance.hooks.contractEnv" -}}
 {{- $v := .Values -}}
 {{ include "glance.pod.databaseEnv" (dict "context" . "named" true) }}
-- name: DB_CREATE
-  value: "false"
 - name: DB_WAIT_SECONDS
   value: {{ int64 $v.database.waitSeconds | quote }}
 - name: GLANCE_CONFIG_DIR
   value: ""
-- name: DB_PHASE
-  value: contract
 - name: NAMESPACE
   valueFrom:
     fieldRef:
@@ -186,19 +182,7 @@ Usage: include "glance.hooks.keystoneEnv" .
 {{- $password = true -}}
 {{- end -}}
 {{- end -}}
-- name: OS_AUTH_URL
-  value: {{ .glanceView.keystone.url | quote }}
-- name: OS_USERNAME
-  value: {{ $v.keystone.adminUser | quote }}
-{{ include "glance.pod.secretEnv" (dict "context" . "name" "OS_PASSWORD" "key" $v.passwordSelectors.admin "named" true) }}
-- name: OS_PROJECT_NAME
-  value: {{ $v.keystone.adminProject | quote }}
-- name: OS_USER_DOMAIN_NAME
-  value: {{ $v.keystone.domain | quote }}
-- name: OS_PROJECT_DOMAIN_NAME
-  value: {{ $v.keystone.domain | quote }}
-- name: OS_REGION_NAME
-  value: {{ $v.keystone.region | quote }}
+{{ include "glance.hooks.keystoneLoginEnv" . }}
 - name: OS_INTERFACE
   value: internal
 - name: SERVICE_PROJECT
@@ -233,6 +217,28 @@ Usage: include "glance.hooks.keystoneEnv" .
 {{- end -}}
 
 {{/*
+The OS_* environment of a Keystone login as the admin user of values keystone, its password
+from the user's Secret, as openstacksdk and the hooks read it.
+Usage: include "glance.hooks.keystoneLoginEnv" .
+*/}}
+{{- define "glance.hooks.keystoneLoginEnv" -}}
+{{- $v := .Values -}}
+- name: OS_AUTH_URL
+  value: {{ .glanceView.keystone.url | quote }}
+- name: OS_USERNAME
+  value: {{ $v.keystone.adminUser | quote }}
+{{ include "glance.pod.secretEnv" (dict "context" . "name" "OS_PASSWORD" "key" $v.passwordSelectors.admin "named" true) }}
+- name: OS_PROJECT_NAME
+  value: {{ $v.keystone.adminProject | quote }}
+- name: OS_USER_DOMAIN_NAME
+  value: {{ $v.keystone.domain | quote }}
+- name: OS_PROJECT_DOMAIN_NAME
+  value: {{ $v.keystone.domain | quote }}
+- name: OS_REGION_NAME
+  value: {{ $v.keystone.region | quote }}
+{{- end -}}
+
+{{/*
 Name of the resize hook's ServiceAccount, Role, RoleBinding and Job.
 Usage: include "glance.hooks.resizeName" .
 */}}
@@ -249,15 +255,11 @@ Usage: include "glance.hooks.resizeTargets" .
 {{- $out := list -}}
 {{- range $item := .glanceView.instances -}}
 {{- $claims := dict -}}
-{{- $own := $item.settings.storage | default dict -}}
-{{- $prefix := ternary (printf "glanceAPIs.%s." $item.api) "" (not $item.legacy) -}}
 {{- if not $item.storage.external -}}
-{{- $value := ternary (printf "%sstorage.storageRequest" $prefix) "storage.storageRequest" (hasKey $own "storageRequest") -}}
-{{- $_ := set $claims $.glanceView.constants.imagesClaim (dict "size" $item.storage.storageRequest "storageClass" $item.storage.storageClass "value" $value) -}}
+{{- $_ := set $claims $.glanceView.constants.imagesClaim (dict "size" $item.storage.storageRequest "storageClass" $item.storage.storageClass "value" $item.paths.storageRequest) -}}
 {{- end -}}
 {{- with $item.cache.size -}}
-{{- $value := ternary (printf "%simageCache.size" $prefix) "imageCache.size" (ne (dig "imageCache" "size" "" $item.settings) "") -}}
-{{- $_ := set $claims $.glanceView.constants.cacheClaim (dict "size" . "storageClass" $item.storage.storageClass "value" $value) -}}
+{{- $_ := set $claims $.glanceView.constants.cacheClaim (dict "size" . "storageClass" $item.storage.storageClass "value" $item.paths.cacheSize) -}}
 {{- end -}}
 {{- $out = append $out (dict "name" $item.workload "api" $item.api "replicas" $item.replicas "claims" $claims) -}}
 {{- end -}}
@@ -353,4 +355,47 @@ Usage: include "glance.hooks.workloads" .
 {{- $out = append $out $item.workload -}}
 {{- end -}}
 {{- toJson $out -}}
+{{- end -}}
+
+{{/*
+The hooks that talk to the Kubernetes API, each with a ServiceAccount, Role and RoleBinding of
+its own (every other hook pod runs without a token), as a YAML list: name, component, the
+phases and weight of the three objects (before the Job of the same phases), what the Role
+allows (rules) and why (purpose).
+Usage: include "glance.hooks.identities" . | fromYamlArray
+*/}}
+{{- define "glance.hooks.identities" -}}
+{{- $workloads := include "glance.hooks.workloads" . | fromJsonArray -}}
+{{- $const := .glanceView.constants -}}
+{{- $claims := list -}}
+{{- range $item := .glanceView.instances -}}
+{{- range $ordinal := until (int $item.replicas) -}}
+{{- $claims = concat $claims (list (printf "%s-%s-%d" $const.imagesClaim $item.workload $ordinal) (printf "%s-%s-%d" $const.cacheClaim $item.workload $ordinal)) -}}
+{{- end -}}
+{{- end -}}
+{{- $resize := list
+      (dict "apiGroups" (list "apps") "resources" (list "statefulsets") "resourceNames" $workloads "verbs" (list "get" "delete"))
+      (dict "apiGroups" (list "") "resources" (list "persistentvolumeclaims") "verbs" (list "list")) -}}
+{{- with $claims -}}
+{{- $resize = append $resize (dict "apiGroups" (list "") "resources" (list "persistentvolumeclaims") "resourceNames" . "verbs" (list "patch")) -}}
+{{- end -}}
+{{- $out := list (dict
+      "name" (include "glance.hooks.resizeName" .) "component" "statefulset-resize"
+      "hook" "pre-upgrade,pre-rollback" "weight" -20 "rules" $resize
+      "purpose" "read and delete (orphaning their pods) this release's API StatefulSets, and expand the claims their pods use (listing claims cannot be limited by name)") -}}
+{{- if .glanceView.instances -}}
+{{- $out = append $out (dict
+      "name" (include "glance.hooks.rolloutName" .) "component" "password-rollout"
+      "hook" "post-install,post-upgrade" "weight" 2
+      "rules" (list
+        (dict "apiGroups" (list "") "resources" (list "configmaps") "resourceNames" (list (include "glance.names.podScripts" .)) "verbs" (list "get" "patch"))
+        (dict "apiGroups" (list "apps") "resources" (list "statefulsets") "resourceNames" $workloads "verbs" (list "get" "patch")))
+      "purpose" "read and annotate the pod scripts ConfigMap (where it keeps the fingerprint of the passwords) and this release's API StatefulSets (whose pod template annotation restarts their pods)") -}}
+{{- end -}}
+{{- $out = append $out (dict
+      "name" (include "glance.hooks.contractName" .) "component" "db-contract"
+      "hook" "post-install,post-upgrade" "weight" 2
+      "rules" (list (dict "apiGroups" (list "apps") "resources" (list "statefulsets") "resourceNames" $workloads "verbs" (list "get")))
+      "purpose" "read this release's API StatefulSets (their rollout status)") -}}
+{{- toYaml $out -}}
 {{- end -}}

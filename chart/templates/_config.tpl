@@ -78,14 +78,63 @@ Usage: include "glance.config.expand" (dict "context" $ "item" $item "text" $ini
 {{- end -}}
 
 {{/*
-A Kubernetes quantity (10G, 1.5Gi, 500M) in bytes.
-Usage: include "glance.config.bytes" "10G"
+A size in bytes, exactly, as a decimal string: a Kubernetes quantity as the schema lets it
+through (a sign, digits with a fraction, then a decimal suffix, a binary one or an exponent),
+its digits times the suffix's power, rounded up to a whole byte. Sizes above 2^63-1 bytes count
+as 2^63-1, as Kubernetes caps binary amounts there; a negative size counts as 0 (Kubernetes
+refuses a volume of either).
+Usage: include "glance.config.bytes" "1.5Gi"
 */}}
 {{- define "glance.config.bytes" -}}
-{{- $number := regexReplaceAll "^([0-9.]+).*$" . "${1}" -}}
-{{- $unit := regexReplaceAll "^[0-9.]+" . "" -}}
-{{- $factors := dict "" 1.0 "K" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 -}}
-{{- printf "%d" (int64 (mulf (float64 $number) (get $factors $unit))) -}}
+{{- $max := "9223372036854775807" -}}
+{{- $text := toString . -}}
+{{- $int := regexReplaceAll "^[+-]?([0-9]*).*$" $text "${1}" -}}
+{{- $fraction := regexReplaceAll "^[+-]?[0-9]*[.]?([0-9]*).*$" $text "${1}" -}}
+{{- $suffix := regexReplaceAll "^[+-]?[0-9]*([.][0-9]*)?" $text "" -}}
+{{- $digits := regexReplaceAll "^0+" (printf "%s%s" $int $fraction) "" -}}
+{{- $decimal := dict "n" -9 "u" -6 "m" -3 "" 0 "k" 3 "M" 6 "G" 9 "T" 12 "P" 15 "E" 18 -}}
+{{- $binary := dict "Ki" 1 "Mi" 2 "Gi" 3 "Ti" 4 "Pi" 5 "Ei" 6 -}}
+{{- $scale := sub 0 (len $fraction) -}}
+{{- if hasKey $decimal $suffix -}}
+{{- $scale = add $scale (get $decimal $suffix) -}}
+{{- else if not (hasKey $binary $suffix) -}}
+{{- $scale = add $scale (atoi (substr 1 (len $suffix) $suffix)) -}}
+{{- end -}}
+{{- /* A binary suffix multiplies by 1024 once per step, digit by digit with a carry. */ -}}
+{{- range until (int (get $binary $suffix | default 0)) -}}
+{{- $carry := 0 -}}
+{{- $product := "" -}}
+{{- range $digit := reverse (splitList "" $digits) -}}
+{{- $step := add (mul (atoi $digit) 1024) $carry -}}
+{{- $product = printf "%d%s" (mod $step 10) $product -}}
+{{- $carry = div $step 10 -}}
+{{- end -}}
+{{- $digits = regexReplaceAll "^0+" (printf "%d%s" $carry $product) "" -}}
+{{- end -}}
+{{- /* The whole bytes (digits before the decimal point the scale puts), then a round-up. */ -}}
+{{- $whole := $digits -}}
+{{- $rest := "" -}}
+{{- if ge $scale 0 -}}
+{{- if gt (add (len $digits) $scale) 19 -}}
+{{- $whole = "99999999999999999999" -}}
+{{- else if $digits -}}
+{{- $whole = printf "%s%s" $digits (repeat (int $scale) "0") -}}
+{{- end -}}
+{{- else -}}
+{{- $cut := add (len $digits) $scale -}}
+{{- $whole = ternary (substr 0 (int $cut) $digits) "" (gt $cut 0) -}}
+{{- $rest = ternary (substr (int $cut) (len $digits) $digits) $digits (gt $cut 0) -}}
+{{- end -}}
+{{- $whole = regexReplaceAll "^0+" $whole "" | default "0" -}}
+{{- if or (hasPrefix "-" $text) (eq $digits "") -}}
+0
+{{- else if or (gt (len $whole) 19) (and (eq (len $whole) 19) (gt $whole $max)) -}}
+{{- $max -}}
+{{- else if and (regexMatch "[1-9]" $rest) (ne $whole $max) -}}
+{{- add1 (atoi $whole) -}}
+{{- else -}}
+{{- $whole -}}
+{{- end -}}
 {{- end -}}
 
 {{/*

@@ -14,55 +14,35 @@ glanceAPIExternal: {debug: {service: false}, replicas: 1}
 {{- end }}
 
 {{/*
-The defaults of values.yaml, as YAML: what a value is when the user gives none.
-Usage: (include "glance.defaults.values" . | fromYaml).storage.storageRequest
+Keys the chart still reads under an older name (schemas/aliases.yaml), as a YAML list: old, new,
+since (the chart release that deprecated it), and either instance (the older layout of a split
+API's instance) or default (the default of the new key: the view reads the old key while the
+new one keeps it).
+Usage: include "glance.defaults.aliases" . | fromYamlArray
 */}}
-{{- define "glance.defaults.values" -}}
-serviceUser: glance
-secret: osp-secret
-passwordSelectors: {service: GlancePassword, database: GlanceDatabasePassword, admin: AdminPassword, databaseRoot: DbRootPassword}
-databaseInstance: openstack
-databaseAccount: glance
-databaseUser: ""
-containerImage: "quay.io/podified-antelope-centos9/openstack-glance-api:current-podified"
-memcachedInstance: memcached
-nodeSelector: {}
-preserveJobs: false
-apiTimeout: 60
-customServiceConfig: ""
-customServiceConfigSecrets: []
-keystoneEndpoint: ""
-quotas: {imageSizeTotal: 0, imageStageTotal: 0, imageCountTotal: 0, imageCountUpload: 0}
-imageCache: {size: "", cleanerScheduler: "*/30 * * * *", prunerScheduler: "1 0 * * *"}
-dbPurge: {age: 30, schedule: "1 0 * * *"}
-notificationsBus: {cluster: "", user: "", vhost: "", transportURLSecret: ""}
-storage: {storageClass: "", storageRequest: 10G, external: false}
-extraMounts: []
-glanceAPIs: {}
-nameOverride: ""
-fullnameOverride: ""
-commonLabels: {}
-commonAnnotations: {}
-imagePullPolicy: IfNotPresent
-imagePullSecrets: []
-database: {host: "", port: 3306, name: glance, create: true, rootUser: root, waitSeconds: 300}
-keystone: {authURL: "", publicAuthURL: "", region: regionOne, adminUser: admin, adminProject: admin, domain: Default, serviceProject: service, serviceRoles: [admin, service], register: true, waitSeconds: 300}
-auth: {applicationCredentialSecret: ""}
-memcached: {servers: []}
-hooks: {clientImage: "quay.io/podified-antelope-centos9/openstack-openstackclient:current-podified", backoffLimit: 4, activeDeadlineSeconds: 900, resources: {}}
-serviceAccount: {create: true, name: "", annotations: {}}
-podSecurityContext: {runAsNonRoot: true, runAsUser: 42415, runAsGroup: 42415, fsGroup: 42415, seccompProfile: {type: RuntimeDefault}}
-containerSecurityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: false, capabilities: {drop: [ALL]}}
-backendHostAccess: false
-podLabels: {}
-podAnnotations: {}
-affinity: {}
-tolerations: []
-topologySpreadConstraints: []
-probes: {readiness: {}, liveness: {}}
-policy: ""
-podDisruptionBudget: {enabled: true, maxUnavailable: 1}
-networkPolicy: {enabled: false, from: []}
-ingress: {enabled: false, className: "", host: "", annotations: {}, tlsSecretName: ""}
-httpRoute: {enabled: false, parentRefs: [], hostnames: []}
+{{- define "glance.defaults.aliases" -}}
+- old: databaseUser
+  new: databaseAccount
+  since: 0.1.0
+  default: glance
+- old: storageClass
+  new: storage.storageClass
+  since: 0.1.0
+  default: ""
+- old: storageRequest
+  new: storage.storageRequest
+  since: 0.1.0
+  default: 10G
+- old: notificationBusInstance
+  new: notificationsBus.cluster
+  since: 0.1.0
+  default: ""
+- old: glanceAPIInternal
+  new: glanceAPIs.default
+  since: 0.1.0
+  instance: internal
+- old: glanceAPIExternal
+  new: glanceAPIs.default
+  since: 0.1.0
+  instance: external
 {{- end }}

@@ -307,7 +307,7 @@ Usage: include "glance.pod.scriptsChecksum" .
 {{- range $path, $_ := .Files.Glob "files/pod/*.py" -}}
 {{- $all = append $all ($.Files.Get $path) -}}
 {{- end -}}
-{{- sha256sum (join "\n" (append $all (.Files.Get "files/hooks/hooklib.py"))) -}}
+{{- sha256sum (join "\n" $all) -}}
 {{- end -}}
 
 {{/*

@@ -37,11 +37,16 @@ Usage: {{- include "glance.view.load" . }} ... {{ $view := .glanceView }}
 
 {{/*
 Fills "out" with the view (see glance.view.load). Instances hold: api, instance (external, internal,
-single or edge), type, legacy, catalog (whether the API is in the Keystone catalog), workload
+single or edge), type, legacy, path (the values path of the API: glanceAPIs.<api>, or the older
+layout's key), paths (the values path each of replicas, customServiceConfig,
+applicationCredentialSecret, storageRequest and cacheSize came from), catalog (whether the API
+is in the Keystone catalog), workload
 (StatefulSet and headless Service name), configSecret, tlsSecret, services (name, endpoint, url,
 override), settings (the API's values over their defaults), and the resolved image, replicas,
 storage, cache, apiTimeout, debug, customConfig, configSecrets, nodeSelector, affinity,
-topologySpreadConstraints and backends.
+topologySpreadConstraints and backends. Besides instances the view holds catalogApi, catalog (its
+endpoint URLs) and publicService (the Service of its public endpoint, which an Ingress or
+HTTPRoute exposes).
 The view is built in place rather than returned as text, so values keep their types and every
 character (a YAML round trip can turn a string into a number or lose control characters).
 Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
@@ -50,11 +55,13 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
 {{- $view := .out -}}
 {{- $ctx := .context -}}
 {{- with $ctx -}}
-{{- $v := .Values -}}
+{{- /* The values with every renamed key read under its new name (glance.view.aliases). */ -}}
+{{- $v := deepCopy .Values -}}
+{{- $aliased := dict -}}
+{{- $_ := include "glance.view.aliases" (dict "values" $v "out" $aliased) -}}
 {{- $const := include "glance.view.constants" . | fromYaml -}}
 {{- $fullname := include "glance.names.fullname" . -}}
 {{- $defaults := include "glance.defaults.byPath" . | fromYaml -}}
-{{- $valueDefaults := include "glance.defaults.values" . | fromYaml -}}
 {{- $legacy := or (not (kindIs "invalid" $v.glanceAPIInternal)) (not (kindIs "invalid" $v.glanceAPIExternal)) -}}
 {{- /* The APIs by name, each as the glanceAPIs form with its defaults. */ -}}
 {{- $apis := dict -}}
@@ -95,10 +102,9 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
   {{- end -}}
 {{- end -}}
 {{- $keystoneURL := $v.keystone.authURL | default (printf "http://keystone-internal.%s.svc:5000" .Release.Namespace) -}}
-{{- $topStorage := deepCopy $valueDefaults.storage -}}
-{{- $_ := include "glance.view.topStorage" (dict "values" $v "defaults" $valueDefaults.storage "out" $topStorage) -}}
 {{- $instances := list -}}
 {{- $catalog := dict -}}
+{{- $publicService := "" -}}
 {{- range $name := keys $apis | sortAlpha -}}
   {{- $api := get $apis $name -}}
   {{- $kinds := get (dict "split" (list "external" "internal") "single" (list "single") "edge" (list "edge")) $api.type -}}
@@ -114,7 +120,16 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
       {{- $workload = printf "%s-%s-api" $fullname $inst -}}
       {{- $prefix = $fullname -}}
     {{- end -}}
-    {{- $item := dict "api" $name "instance" $inst "type" $api.type "legacy" $legacy "catalog" (eq $name $catalogApi) "settings" $settings "workload" $workload -}}
+    {{- /* Where the user wrote this API, and where each setting it takes from the top level
+           or from its own values came from, for messages: the key given, deprecated or not. */ -}}
+    {{- $path := ternary (get (dict "internal" "glanceAPIInternal" "external" "glanceAPIExternal") $inst) (printf "glanceAPIs.%s" $name) $legacy -}}
+    {{- $paths := dict
+          "replicas" (printf "%s.replicas" $path)
+          "customServiceConfig" (ternary (printf "%s.customServiceConfig" $path) "customServiceConfig" (ne ($settings.customServiceConfig | default "") ""))
+          "applicationCredentialSecret" (ternary (printf "%s.auth.applicationCredentialSecret" $path) "auth.applicationCredentialSecret" (ne (dig "auth" "applicationCredentialSecret" "" $settings) ""))
+          "storageRequest" (ternary (printf "%s.storage.storageRequest" $path) (get $aliased "storage.storageRequest" | default "storage.storageRequest") (hasKey ($settings.storage | default dict) "storageRequest"))
+          "cacheSize" (ternary (printf "%s.imageCache.size" $path) "imageCache.size" (ne (toString (dig "imageCache" "size" "" $settings)) "")) -}}
+    {{- $item := dict "api" $name "instance" $inst "type" $api.type "legacy" $legacy "catalog" (eq $name $catalogApi) "settings" $settings "workload" $workload "path" $path "paths" $paths -}}
     {{- $_ := set $item "configSecret" (printf "%s-config" $workload) -}}
     {{- /* Endpoint Services of the instance. */ -}}
     {{- $endpoints := get (dict "external" (list "public") "internal" (list "internal") "single" (list "public" "internal") "edge" (list "internal")) $inst -}}
@@ -136,6 +151,9 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
       {{- $services = append $services $service -}}
       {{- if eq $name $catalogApi -}}
         {{- $_ := set $catalog $endpoint $service.url -}}
+        {{- if eq $endpoint "public" -}}
+          {{- $publicService = $serviceName -}}
+        {{- end -}}
       {{- end -}}
     {{- end -}}
     {{- $_ := set $item "services" $services -}}
@@ -158,12 +176,14 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
     {{- $_ := include "glance.view.backends" (dict "config" $item.customConfig "out" $backends) -}}
     {{- $_ := set $item "backends" (keys $backends | sortAlpha) -}}
     {{- $_ := set $item "fileBackend" (or (not $item.backends) (has "file" $item.backends)) -}}
-    {{- $storage := deepCopy $topStorage -}}
+    {{- $storage := deepCopy $v.storage -}}
     {{- range $k, $val := $settings.storage | default dict -}}
       {{- if not (kindIs "invalid" $val) -}}
         {{- $_ := set $storage $k $val -}}
       {{- end -}}
     {{- end -}}
+    {{- /* Sizes may be numbers (1e3 unquoted): the chart writes them as text. */ -}}
+    {{- $_ := set $storage "storageRequest" (toString $storage.storageRequest) -}}
     {{- $_ := set $item "storage" $storage -}}
     {{- $cache := deepCopy ($v.imageCache | default dict) -}}
     {{- range $k, $val := $settings.imageCache | default dict -}}
@@ -171,6 +191,7 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
         {{- $_ := set $cache $k $val -}}
       {{- end -}}
     {{- end -}}
+    {{- $_ := set $cache "size" (toString ($cache.size | default "")) -}}
     {{- $_ := set $item "cache" $cache -}}
     {{- $instances = append $instances $item -}}
   {{- end -}}
@@ -196,35 +217,42 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
 {{- $_ := set $view "apiTypes" $types -}}
 {{- $_ := set $view "catalogApi" $catalogApi -}}
 {{- $_ := set $view "catalog" $catalog -}}
+{{- $_ := set $view "publicService" $publicService -}}
 {{- $_ := set $view "instances" $instances -}}
 {{- $_ := set $view "quotas" $quotas -}}
 {{- $_ := set $view "memcachedServers" $memcached -}}
 {{- $_ := set $view "constants" $const -}}
 {{- $_ := set $view "keystone" (dict "url" $keystoneURL "publicURL" ($v.keystone.publicAuthURL | default $keystoneURL)) -}}
-{{- $_ := set $view "database" (dict "host" ($v.database.host | default (printf "%s.%s.svc" $v.databaseInstance .Release.Namespace)) "port" (int64 $v.database.port) "name" $v.database.name "account" ($v.databaseUser | default $v.databaseAccount)) -}}
+{{- $_ := set $view "database" (dict "host" ($v.database.host | default (printf "%s.%s.svc" $v.databaseInstance .Release.Namespace)) "port" (int64 $v.database.port) "name" $v.database.name "account" $v.databaseAccount) -}}
+{{- $_ := set $view "aliased" $aliased -}}
 {{- end -}}
 {{- end -}}
 
 {{/*
-The storage of every instance before an API's own storage applies, {storageClass,
-storageRequest, external}, filled into "out" (a copy of the defaults): `storage`, with the
-deprecated top-level storageClass / storageRequest where storage leaves them at their defaults.
-Usage: $_ := include "glance.view.topStorage" (dict "values" .Values "defaults" $storageDefaults "out" $storage)
+Reads every renamed key of glance.defaults.aliases under its new name, in "values" (changed in
+place): an old key given (not null, not empty) sets the new one while the new one keeps its
+default, then goes. "out" gets, for each key set so, the old key the user wrote, for messages.
+Usage: $_ := include "glance.view.aliases" (dict "values" $copyOfValues "out" $aliased)
 */}}
-{{- define "glance.view.topStorage" -}}
-{{- $v := .values -}}
-{{- $default := .defaults -}}
-{{- $storage := .out -}}
-{{- range $k, $val := $v.storage | default dict -}}
-{{- if not (kindIs "invalid" $val) -}}
-{{- $_ := set $storage $k $val -}}
+{{- define "glance.view.aliases" -}}
+{{- $values := .values -}}
+{{- range $alias := include "glance.defaults.aliases" . | fromYamlArray -}}
+{{- $given := get $values $alias.old -}}
+{{- if and (not $alias.instance) (not (kindIs "invalid" $given)) (ne (toString $given) "") -}}
+{{- $node := $values -}}
+{{- $keys := splitList "." $alias.new -}}
+{{- range $key := initial $keys -}}
+{{- if not (kindIs "map" (get $node $key)) -}}
+{{- $_ := set $node $key dict -}}
 {{- end -}}
+{{- $node = get $node $key -}}
 {{- end -}}
-{{- if and (eq $storage.storageClass $default.storageClass) (not (kindIs "invalid" $v.storageClass)) -}}
-{{- $_ := set $storage "storageClass" $v.storageClass -}}
+{{- if eq (toJson (get $node (last $keys))) (toJson $alias.default) -}}
+{{- $_ := set $node (last $keys) $given -}}
+{{- $_ := set $.out $alias.new $alias.old -}}
 {{- end -}}
-{{- if and (eq $storage.storageRequest $default.storageRequest) $v.storageRequest -}}
-{{- $_ := set $storage "storageRequest" $v.storageRequest -}}
+{{- $_ := unset $values $alias.old -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 

@@ -85,6 +85,39 @@ def matrix() -> dict[str, dict[str, Any]]:
         ),
         "glanceAPIs": {"central": {"type": "split"}, "edge0": {"type": "edge"}},
     }
+    # Volumes for the instances propagation names: the API, one instance, every instance of a
+    # kind; and replicas on the file backend, over a volume every pod mounts.
+    out["propagation-to-instances"] = {
+        "customServiceConfig": SHARED_STORE,
+        "glanceAPIs": {"default": {"type": "split"}},
+        "extraMounts": [
+            {
+                "extraVol": [
+                    {
+                        "propagation": ["GlanceAPI", "default", "default-internal", "external"],
+                        "volumes": [{"name": "ceph", "secret": {"secretName": "ceph-conf"}}],
+                        "mounts": [{"name": "ceph", "mountPath": "/etc/ceph", "readOnly": True}],
+                    }
+                ]
+            }
+        ],
+    }
+    out["replicas-on-a-shared-volume"] = {
+        "glanceAPIs": {"default": {"type": "single", "replicas": 3, "storage": {"external": True}}},
+        "extraMounts": [
+            {
+                "extraVol": [
+                    {
+                        "propagation": ["GlanceAPI"],
+                        "volumes": [
+                            {"name": "images", "persistentVolumeClaim": {"claimName": "images"}}
+                        ],
+                        "mounts": [{"name": "images", "mountPath": "/var/lib/glance/images"}],
+                    }
+                ]
+            }
+        ],
+    }
     out["older-layout"] = {
         "glanceAPIInternal": {"replicas": 2, "networkAttachments": ["storage"]},
         "glanceAPIExternal": {"replicas": 1},

@@ -73,11 +73,6 @@ def render(helm: Path, values: dict[str, Any] | None = None, *files: Path) -> li
     return list(_OBJECTS[key])
 
 
-def problems(result: subprocess.CompletedProcess[str]) -> list[str]:
-    """The problem lines of a refused render: the schema's `- at ...` and the chart's rules."""
-    return [ln.strip()[2:] for ln in result.stderr.splitlines() if ln.strip().startswith("- ")]
-
-
 def secret_data(secret: dict) -> dict[str, str]:
     """A Secret's content as text, whether given as data or stringData."""
     out = {k: base64.b64decode(v).decode() for k, v in (secret.get("data") or {}).items()}

@@ -12,6 +12,7 @@ from chartgen.cli import main
 from tests.chartgen.conftest import CRDS
 from tests.conftest import CHART, ROOT
 
+RESOURCES = {"requests": {"cpu": 2}, "limits": {"cpu": 1}}
 GLANCE = {
     "apiVersion": "glance.openstack.org/v1beta1",
     "kind": "Glance",
@@ -19,7 +20,7 @@ GLANCE = {
     "spec": {
         "serviceUser": "glance",
         "databaseInstance": "openstack",
-        "glanceAPIs": {"default": {"type": "single", "replicas": 3}},
+        "glanceAPIs": {"default": {"type": "single", "replicas": 1}},
     },
 }
 
@@ -89,10 +90,56 @@ def test_convert_refuses_an_invalid_spec(tmp_path: Path) -> None:
     assert "glanceAPIs.default.replicas: 99 is greater than the maximum of 32" in result.stderr
 
 
+def test_convert_prints_the_values_and_the_verdict_helm_install_would_give(
+    tmp_path: Path,
+) -> None:
+    """The schema lets three replicas of a single API through; the chart's rules do not, on
+    the file backend: convert says so, with the values it made."""
+    spec = {"glanceAPIs": {"default": {"type": "single", "replicas": 3}}}
+    resource = write(tmp_path, "g.yaml", {**GLANCE, "spec": spec})
+    result = invoke("convert", resource, "--chart", str(CHART))
+    assert result.exit_code == 1
+    assert yaml.safe_load(result.stdout) == spec
+    assert "judged by the chart's schema, the chart's rules" in result.stderr
+    assert "glanceAPIs.default.replicas: 3 replicas on the file backend" in result.stderr
+
+
+def test_validate_runs_kubernetes_validation_on_the_render(tmp_path: Path) -> None:
+    """A request above its limit passes the schema and the chart's rules; Kubernetes refuses
+    it, and validate names the value."""
+    values = {"glanceAPIs": {"default": {"type": "single", "resources": RESOURCES}}}
+    path = write(tmp_path, "v.yaml", values)
+    assert invoke("validate", "-f", path, "--chart", str(CHART), "--no-kubernetes").exit_code == 0
+    result = invoke("validate", "-f", path, "--chart", str(CHART))
+    assert result.exit_code == 1
+    assert "Kubernetes' validation and Pod Security 'restricted'" in result.stderr
+    assert (
+        "glanceAPIs.default.resources.requests: Kubernetes refuses StatefulSet "
+        "glance-default-single, spec.template.spec.containers[0].resources.requests: Invalid "
+        'value: "2": must be less than or equal to cpu limit of 1'
+    ) in result.stderr
+
+
+def test_validate_holds_pods_to_the_pod_security_level_asked(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "v.yaml", {"containerSecurityContext": {"allowPrivilegeEscalation": True}}
+    )
+    result = invoke("validate", "-f", path, "--chart", str(CHART))
+    assert result.exit_code == 1
+    assert "containerSecurityContext.allowPrivilegeEscalation: Kubernetes refuses" in result.stderr
+    baseline = invoke("validate", "-f", path, "--chart", str(CHART), "--pod-security", "baseline")
+    assert baseline.exit_code == 0, baseline.stderr
+
+
 def test_validate_suggests_the_key_that_was_meant(tmp_path: Path) -> None:
     values = {"glanceAPIInternal": {"networkAttachents": ["storage"]}}
     result = invoke(
-        "validate", "-f", write(tmp_path, "v.yaml", values), "--chart", str(CHART), "--no-render"
+        "validate",
+        "-f",
+        write(tmp_path, "v.yaml", values),
+        "--chart",
+        str(CHART),
+        "--no-kubernetes",
     )
     assert result.exit_code == 1
     assert (
@@ -104,7 +151,12 @@ def test_validate_suggests_the_key_that_was_meant(tmp_path: Path) -> None:
 def test_validate_prints_every_problem(tmp_path: Path) -> None:
     values = {"apiTimeout": "slow", "glanceAPIs": {"a": {"type": "edgy"}}, "secrte": "x"}
     result = invoke(
-        "validate", "-f", write(tmp_path, "v.yaml", values), "--chart", str(CHART), "--no-render"
+        "validate",
+        "-f",
+        write(tmp_path, "v.yaml", values),
+        "--chart",
+        str(CHART),
+        "--no-kubernetes",
     )
     assert result.exit_code == 1
     assert "3 problem(s)" in result.stderr
@@ -114,9 +166,9 @@ def test_validate_prints_every_problem(tmp_path: Path) -> None:
 
 
 def test_validate_layers_files_like_helm(tmp_path: Path) -> None:
-    first = write(tmp_path, "a.yaml", {"glanceAPIs": {"a": {"replicas": 40}}})
-    second = write(tmp_path, "b.yaml", {"glanceAPIs": {"a": {"replicas": 2}}})
-    args = ["--chart", str(CHART), "--no-render"]
+    first = write(tmp_path, "a.yaml", {"glanceAPIs": {"a": {"type": "single", "replicas": 40}}})
+    second = write(tmp_path, "b.yaml", {"glanceAPIs": {"a": {"replicas": 1}}})
+    args = ["--chart", str(CHART), "--no-kubernetes"]
     assert invoke("validate", "-f", first, *args).exit_code == 1
     result = invoke("validate", "-f", first, "-f", second, *args)
     assert result.exit_code == 0, result.stderr
@@ -145,19 +197,17 @@ def test_convert_writes_ini_as_a_literal_block(tmp_path: Path) -> None:
 
 def test_validate_points_a_resource_at_convert(tmp_path: Path) -> None:
     path = write(tmp_path, "glance.yaml", GLANCE)
-    result = invoke("validate", "-f", path, "--chart", str(CHART), "--no-render")
+    result = invoke("validate", "-f", path, "--chart", str(CHART), "--no-kubernetes")
     assert result.exit_code == 1
-    assert f"is a Glance object, not values; `chartgen convert {path}`" in result.stderr
+    assert f"is a Kubernetes object, not values; `chartgen convert {path}`" in result.stderr
 
 
 def test_validate_applies_the_chart_rules_beyond_the_schema(tmp_path: Path) -> None:
-    mixed = {"glanceAPIs": {"default": {"type": "split"}}, "glanceAPIInternal": {"replicas": 1}}
-    path = write(tmp_path, "mixed.yaml", mixed)
-    assert invoke("validate", "-f", path, "--chart", str(CHART), "--no-render").exit_code == 0
-    result = invoke("validate", "-f", path, "--chart", str(CHART))
+    path = write(tmp_path, "split.yaml", {"glanceAPIs": {"default": {"type": "split"}}})
+    result = invoke("validate", "-f", path, "--chart", str(CHART), "--no-kubernetes")
     assert result.exit_code == 1
-    assert "the chart refuses these values" in result.stderr
-    assert "glanceAPIInternal" in result.stderr
+    assert "judged by the chart's schema, the chart's rules" in result.stderr
+    assert "glanceAPIs.default: a split API on the file backend loses images" in result.stderr
 
 
 def test_convert_keeps_an_application_credential_and_drops_an_empty_auth(tmp_path: Path) -> None:

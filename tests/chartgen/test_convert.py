@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chartgen.convert import (
@@ -15,7 +17,9 @@ from chartgen.convert import (
     topologies_in,
 )
 from chartgen.errors import InputError
-from tests.conftest import ROOT
+from tests.conftest import CHART, ROOT
+
+SCHEMA = json.loads((CHART / "values.schema.json").read_text())
 
 GLANCE = {"apiVersion": "glance.openstack.org/v1beta1", "kind": "Glance", "spec": {"a": 1}}
 
@@ -56,7 +60,7 @@ def test_what_the_operator_ignores_is_dropped_with_one_warning_per_path() -> Non
             "b": {"replicas": 2},
         }
     }
-    adapted, warnings = adapt(spec)
+    adapted, warnings = adapt(spec, SCHEMA)
     assert adapted == {"glanceAPIs": {"a": {"override": {"probes": {}}}, "b": {"replicas": 2}}}
     assert warnings == [
         "dropped glanceAPIs.a.preserveJobs: the operator's Glance CRD has no such field, so its"
@@ -69,29 +73,31 @@ def test_what_the_operator_ignores_is_dropped_with_one_warning_per_path() -> Non
 
 def test_an_auth_that_sets_something_is_kept_for_the_schema_to_judge() -> None:
     spec = {"glanceAPIs": {"a": {"auth": {"applicationCredentialSecret": "ac"}}}}
-    assert adapt(spec) == (spec, [])
+    assert adapt(spec, SCHEMA) == (spec, [])
 
 
 def test_the_deprecated_bus_instance_becomes_the_cluster_in_its_place() -> None:
-    adapted, warnings = adapt({"a": 1, "notificationBusInstance": "rabbitmq", "z": 2})
+    adapted, warnings = adapt({"a": 1, "notificationBusInstance": "rabbitmq", "z": 2}, SCHEMA)
     assert list(adapted.items()) == [
         ("a", 1),
         ("notificationsBus", {"cluster": "rabbitmq"}),
         ("z", 2),
     ]
-    assert warnings == ["notificationBusInstance is deprecated: moved to notificationsBus.cluster"]
-    adapted, _ = adapt({"notificationBusInstance": "r", "notificationsBus": {"vhost": "v"}})
+    assert warnings == [
+        "notificationBusInstance is deprecated since chart 0.1.0: moved to notificationsBus.cluster"
+    ]
+    adapted, _ = adapt({"notificationBusInstance": "r", "notificationsBus": {"vhost": "v"}}, SCHEMA)
     assert adapted == {"notificationsBus": {"vhost": "v", "cluster": "r"}}
 
 
 def test_a_set_bus_cluster_wins_over_the_deprecated_instance() -> None:
     adapted, warnings = adapt(
-        {"notificationBusInstance": "old", "notificationsBus": {"cluster": "new"}}
+        {"notificationBusInstance": "old", "notificationsBus": {"cluster": "new"}}, SCHEMA
     )
     assert adapted == {"notificationsBus": {"cluster": "new"}}
     assert warnings == [
-        "dropped notificationBusInstance (deprecated): notificationsBus.cluster is set and takes"
-        " its place"
+        "dropped notificationBusInstance (deprecated since chart 0.1.0): notificationsBus.cluster"
+        " is set and takes its place"
     ]
 
 

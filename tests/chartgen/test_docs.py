@@ -17,12 +17,6 @@ def test_table_lists_every_key(values_api: ValuesAPI) -> None:
         assert display_path(prop.path) in listed, prop.path
 
 
-def test_deprecated_fields_say_so(values_api: ValuesAPI) -> None:
-    by_key = {r["key"]: r for r in rows(values_api.document)}
-    for key in ("glanceAPIInternal", "glanceAPIExternal", "storageClass", "databaseUser"):
-        assert by_key[f"`{key}`"]["description"].startswith("Deprecated: use ")
-
-
 def test_table_needs_its_markers() -> None:
     with pytest.raises(InputError, match="missing the markers"):
         inject_table("# README without markers\n", "| table |\n")

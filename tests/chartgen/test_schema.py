@@ -10,12 +10,11 @@ import pytest
 import yaml
 
 from chartgen.crd import load_crd_spec
-from chartgen.defaults import values_defaults
 from chartgen.errors import InputError
 from chartgen.model import build_document
 from chartgen.schema import document_schema
 from chartgen.validate import merge
-from tests.chartgen.conftest import CRDS
+from tests.chartgen.conftest import CRDS, values_defaults
 from tests.conftest import run_helm
 
 

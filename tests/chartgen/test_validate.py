@@ -1,13 +1,15 @@
-"""chartgen.validate: values layered as Helm layers them, schema problems named by path, and
-the chart's render-time findings read back in the form the chart writes them."""
+"""chartgen.validate: values layered as Helm layers them, and schema problems named by path in
+words that say what the value must be."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
-from chartgen.validate import chart_rule_findings, merge_all, suggestion, validate
-from tests.chart.rendering import helm_template
-from tests.conftest import HELMS
+import jsonschema
+
+from chartgen.kubernetes import GRAMMARS
+from chartgen.rules import MESSAGE_KEY
+from chartgen.validate import merge_all, suggestion, validate
 
 
 def test_layers_merge_like_helm_and_null_deletes() -> None:
@@ -17,30 +19,54 @@ def test_layers_merge_like_helm_and_null_deletes() -> None:
     assert defaults == {"a": {"b": 1, "c": 2}, "list": [1, 2], "gone": 1}
 
 
+def closed(**properties: Any) -> dict[str, Any]:
+    """An object schema with these properties and no others."""
+    return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
 def test_unknown_keys_get_a_suggestion() -> None:
-    schema = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {"networkAttachments": {"type": "array"}},
-    }
-    found = validate({"networkAttachents": []}, schema)
+    found = validate({"networkAttachents": []}, closed(networkAttachments={"type": "array"}))
     assert [str(d) for d in found] == [
         "networkAttachents: unknown key: did you mean networkAttachments?"
     ]
     assert suggestion("zzz", ["networkAttachments"]) == ""
 
 
-def test_the_chart_rules_are_read_back_one_per_value_path(tmp_path: Path) -> None:
-    values = tmp_path / "values.yaml"
-    values.write_text("keystoneEndpoint: nowhere\nglanceAPIs:\n  default:\n    type: split\n")
-    result = helm_template(HELMS["helm4"], files=[values])
-    assert result.returncode != 0
-    assert [(d.path, d.message[:40]) for d in chart_rule_findings(result.stderr)] == [
-        ("keystoneEndpoint", '"nowhere" is not a key of glanceAPIs (de'),
-        ("glanceAPIs.default", "a split API on the file backend loses im"),
+def test_a_value_of_a_grammar_is_told_what_it_must_be() -> None:
+    schema = closed(size={"type": "string", **GRAMMARS["quantity"]})
+    assert [str(d) for d in validate({"size": "10K"}, schema)] == [
+        "size: '10K' is not a Kubernetes quantity (such as 10G, 1.5Gi, 500M or 1e9; k is lowercase)"
     ]
 
 
-def test_other_helm_errors_are_passed_on_whole() -> None:
-    found = chart_rule_findings("Error: parse error at (x.yaml:3): bad\n")
-    assert [str(d) for d in found] == ["helm template: parse error at (x.yaml:3): bad"]
+def test_a_value_of_several_forms_is_judged_in_the_form_it_has() -> None:
+    quantity = {"oneOf": [{"type": "string", **GRAMMARS["quantity"]}, {"type": "number"}]}
+    assert [str(d) for d in validate({"cpu": "lots"}, closed(cpu=quantity))] == [
+        "cpu: 'lots' is not a Kubernetes quantity (such as 10G, 1.5Gi, 500M or 1e9; k is lowercase)"
+    ]
+
+
+def test_a_rule_between_values_says_its_own_message_under_the_refused_value() -> None:
+    rule = {
+        "if": {"required": ["old"]},
+        "then": {"properties": {"new": {"maxProperties": 0}}},
+        MESSAGE_KEY: "cannot be combined with old",
+    }
+    schema = {**closed(old={"type": "object"}, new={"type": "object"}), "allOf": [rule]}
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert validate({"old": {}, "new": {}}, schema) == []
+    assert [str(d) for d in validate({"old": {}, "new": {"a": 1}}, schema)] == [
+        "new: cannot be combined with old"
+    ]
+
+
+def test_a_rule_on_key_names_names_each_key_it_refuses() -> None:
+    rule = {
+        "patternProperties": {"^[a-z]+$": True},
+        "additionalProperties": False,
+        MESSAGE_KEY: "a name is lowercase",
+    }
+    schema = closed(apis={"type": "object", "allOf": [rule]})
+    assert [str(d) for d in validate({"apis": {"ok": 1, "Bad": 2}}, schema)] == [
+        "apis.Bad: a name is lowercase"
+    ]

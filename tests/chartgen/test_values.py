@@ -8,9 +8,10 @@ import jsonschema
 import yaml
 
 from chartgen.assemble import ValuesAPI
-from chartgen.defaults import effective_default, template_defaults, values_defaults
+from chartgen.defaults import effective_default, template_defaults
 from chartgen.model import NO_DEFAULT
 from chartgen.values import render_values
+from tests.chartgen.conftest import values_defaults
 
 
 def lookup(data: Any, path: str) -> Any:

@@ -1,8 +1,11 @@
-"""The verdict on one values document: what helm and the API server make of it.
+"""The verdict on one values document: what installing the chart with it would meet, as
+`chartgen validate` gives it (chartgen/verdict.py: the schema, the chart's rules, and
+Kubernetes' validation and Pod Security checks of the render).
 
 Every document ends in exactly one class. Two are the chart's promise: it renders objects that
-Kubernetes accepts and that run under the restricted Pod Security Standard, or helm refuses it
-naming a values path. The other three are failures of the chart.
+Kubernetes accepts and that run under the restricted Pod Security Standard, or it is refused
+with every problem under a values path the document holds. The other three are failures of
+the chart.
 """
 
 from __future__ import annotations
@@ -11,21 +14,24 @@ import base64
 import binascii
 import json
 import re
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import yaml
 
+from chartgen import verdict
+from chartgen.errors import Diagnostic, InputError
+from chartgen.trace import parse_field, resolve
 from tests import kcheck
-from tests.conftest import CHART, HELM_RUNS, helm_env
+from tests.conftest import CHART, HELM_RUNS
 from tests.kcheck import NAMESPACE
 from tests.manifest import objects as manifest_objects
 
 PASSES = "renders and passes"
-REFUSED_BY_KUBERNETES = "renders objects Kubernetes refuses or PSS forbids"
+REFUSED_BY_KUBERNETES = "refused by Kubernetes under no values path"
 DROPS_OR_FLOATS = "renders but drops workloads or writes 1e+06"
 TEMPLATE_ERROR = "helm fails naming a template, not a field"
 REFUSED = "refused naming a field"
@@ -41,10 +47,6 @@ IDS = {
     REFUSED: "refused",
 }
 
-# helm's schema errors, `- at '/glanceAPIs/x/replicas': got string, want integer`.
-SCHEMA_LINE = re.compile(r"^- at '[^']*': \S")
-# The chart's own rules: a line `values are not valid:`, then `  - <path>: <message>` lines.
-RULE_LINE = re.compile(r"^  - [A-Za-z_][\w.\[\]/-]*(\.\S+)?: \S")
 # Characters YAML does not take raw in a file (DEL, C1 controls, line and paragraph separators,
 # non-characters); JSON escapes stand for them.
 UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
@@ -54,29 +56,27 @@ EXPONENT = re.compile(r"(?<![\w.+-])-?\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
 
 @dataclass(frozen=True)
 class Verdict:
-    """One document's class, the evidence for it, and how long helm and kcheck took."""
+    """One document's class, the evidence for it, and how long judging it took."""
 
     cls: str
     detail: str
     seconds: float
 
 
-def refusal(stderr: str) -> bool:
-    """Whether helm's error names values paths: schema lines or the chart's rule lines."""
-    lines = stderr.splitlines()
-    if any(SCHEMA_LINE.match(ln) for ln in lines):
-        return True
-    if "values are not valid:" in lines:
-        rules = lines[lines.index("values are not valid:") + 1 :]
-        return bool(rules) and RULE_LINE.match(rules[0]) is not None
-    return False
+@cache
+def chart(helm: Path) -> verdict.Chart:
+    """The chart as one helm renders it, its schema compiled once."""
+    return verdict.Chart(CHART, str(helm))
 
 
 def _texts(objects: list[dict]) -> list[str]:
-    """The text the objects carry in Secret and ConfigMap data, decoded."""
+    """The text the objects carry in Secret and ConfigMap data, decoded; the chart's own
+    programs (the scripts ConfigMaps) aside, whose text is not made from values."""
     out = []
     for obj in objects:
         if obj.get("kind") not in ("Secret", "ConfigMap"):
+            continue
+        if obj["metadata"]["name"].endswith("-scripts"):
             continue
         for key in ("data", "stringData"):
             for value in (obj.get(key) or {}).values():
@@ -102,26 +102,45 @@ def _dropped(values: dict, objects: list[dict]) -> str:
 
 
 def judge_rendered(values: dict, values_text: str, manifest: str) -> tuple[str, str]:
-    """Class and evidence of a manifest helm rendered."""
+    """Class and evidence of a manifest Kubernetes accepts."""
     try:
         objects = manifest_objects(manifest)
     except yaml.YAMLError as err:
         return REFUSED_BY_KUBERNETES, f"the manifest is not YAML: {err}"
-    # backendHostAccess relaxes the restricted profile for the API pods, as documented.
-    problems = kcheck.problems(manifest, relaxed_api_pods=values.get("backendHostAccess") is True)
-    if problems:
-        return REFUSED_BY_KUBERNETES, "\n".join(problems)
     dropped = _dropped(values, objects)
     if dropped:
         return DROPS_OR_FLOATS, dropped
     if not EXPONENT.search(values_text):
-        for text in [manifest, *_texts(objects)]:
+        written = [o for o in objects if not o["metadata"]["name"].endswith("-scripts")]
+        for text in [yaml.safe_dump_all(written), *_texts(objects)]:
             found = EXPONENT.search(text)
             if found:
                 start = text.rfind("\n", 0, found.start()) + 1
                 end = text.find("\n", found.end())
                 return DROPS_OR_FLOATS, f"exponent number: {text[start:end].strip()[:200]}"
     return PASSES, ""
+
+
+def named_in(values: dict, problem: Diagnostic) -> bool:
+    """Whether a problem is named by a path the document holds (or encloses a key of)."""
+    if not problem.path:
+        return False
+    parts = parse_field(problem.path.replace('["', "[").replace('"]', "]"))
+    return any(resolve(values, parts[:depth])[0] for depth in range(len(parts), 0, -1))
+
+
+def judge_refused(values: dict, result: verdict.Verdict) -> tuple[str, str]:
+    """Class and evidence of a document refused: by name, or not."""
+    detail = "\n".join(str(p) for p in result.problems)
+    kubernetes = [p for p in result.problems if p.message.startswith("Kubernetes ")]
+    if kubernetes:
+        unnamed = [p for p in kubernetes if not named_in(values, p)]
+        return (
+            (REFUSED_BY_KUBERNETES, "\n".join(map(str, unnamed))) if unnamed else (REFUSED, detail)
+        )
+    if len(result.judged_by) == 2 and all(not p.path for p in result.problems):
+        return TEMPLATE_ERROR, detail  # helm failed without the chart's rules naming a value
+    return REFUSED, detail
 
 
 def values_file(values: dict) -> str:
@@ -133,22 +152,23 @@ def values_file(values: dict) -> str:
 
 
 def judge(helm: Path, values: dict) -> Verdict:
-    """Render `values` with `helm template glance chart --namespace openstack -f <file>`."""
+    """The verdict of `chartgen validate -f <file>`, the document written to the file as a user
+    would, for a release glance in namespace openstack."""
     text = values_file(values)
     HELM_RUNS["count"] += 1
     start = time.monotonic()
+    # backendHostAccess asks for a namespace that lets the API pods run privileged.
+    level = "privileged" if values.get("backendHostAccess") is True else "restricted"
+    kubernetes = verdict.Kubernetes(str(kcheck.KCHECK), level)
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", encoding="utf-8") as f:
         f.write(text)
         f.flush()
-        result = subprocess.run(
-            [str(helm), "template", "glance", str(CHART), "--namespace", NAMESPACE, "-f", f.name],
-            capture_output=True,
-            text=True,
-            env=helm_env(),
-            check=False,
-        )
-    if result.returncode != 0:
-        cls = REFUSED if refusal(result.stderr) else TEMPLATE_ERROR
-        return Verdict(cls, result.stderr.strip(), time.monotonic() - start)
-    cls, detail = judge_rendered(values, text, result.stdout)
+        try:
+            result = chart(helm).judge([Path(f.name)], NAMESPACE, kubernetes)
+        except InputError as exc:  # helm cannot read the file
+            return Verdict(TEMPLATE_ERROR, str(exc), time.monotonic() - start)
+    if result.problems:
+        cls, detail = judge_refused(values, result)
+    else:
+        cls, detail = judge_rendered(values, text, result.manifest)
     return Verdict(cls, detail, time.monotonic() - start)

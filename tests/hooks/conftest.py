@@ -12,8 +12,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 HOOKS = REPO / "hooks"
-# The hooks import hooklib as a sibling, as in the Job; tests import them the same way.
-for _path in (REPO, HOOKS):
+# The hooks import hooklib and dburl as siblings, as in the Job; tests import them the same way.
+for _path in (REPO, HOOKS, REPO / "pod"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
@@ -90,6 +90,17 @@ def run_db_hook() -> HookRunner:
 
     def run(env: Mapping[str, str], python: str = sys.executable, timeout: float = 300) -> HookRun:
         return run_hook_process("db_sync.py", env, python=python, timeout=timeout)
+
+    return run
+
+
+@pytest.fixture
+def run_contract_hook() -> HookRunner:
+    """Run db_contract.py (with a db_sync environment: it reads the same database settings)."""
+
+    def run(env: Mapping[str, str], python: str = sys.executable, timeout: float = 300) -> HookRun:
+        env = {k: v for k, v in env.items() if not k.startswith("DB_ROOT") and k != "DB_CREATE"}
+        return run_hook_process("db_contract.py", env, python=python, timeout=timeout)
 
     return run
 

@@ -4,8 +4,11 @@ and running a hook like a Job does."""
 from __future__ import annotations
 
 import dataclasses
+import functools
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -15,6 +18,9 @@ from tests.services.keystone import Request
 from tests.services.mariadb import MariaDB
 
 HOOKS = REPO / "hooks"
+POD = REPO / "pod"
+# What the hook scripts ConfigMap holds beside the hooks' own files.
+SHARED_WITH_PODS = ("dburl.py",)
 # Every character that breaks naive URL, SQL or shell handling; used for every password here.
 PASSWORD = "p@ss:w/rd?#%' x"
 METADEFS = Path(sys.executable).parent.parent / "etc" / "glance" / "metadefs"
@@ -83,6 +89,17 @@ def calls(script: Path) -> list[str]:
     return actions
 
 
+@functools.cache
+def mounted_scripts() -> Path:
+    """A folder laid out as the hook Jobs mount the hook scripts ConfigMap: the hooks, and the
+    pods' modules they share (copies: Python looks for a script's siblings where a link
+    points)."""
+    folder = Path(tempfile.mkdtemp(prefix="hook-scripts-"))
+    for source in [*HOOKS.glob("*.py"), *(POD / name for name in SHARED_WITH_PODS)]:
+        shutil.copy2(source, folder / source.name)
+    return folder
+
+
 def run_hook_process(
     script: str,
     env: Mapping[str, str],
@@ -92,7 +109,7 @@ def run_hook_process(
     """Run hooks/<script> the way a Job does: its own process, settings in the environment."""
     started = time.monotonic()
     result = subprocess.run(
-        [python, str(HOOKS / script)],
+        [python, str(mounted_scripts() / script)],
         env=scrubbed_env(**env),
         capture_output=True,
         text=True,

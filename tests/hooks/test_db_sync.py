@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import db_sync
+import dburl
 import hooklib
 import pymysql
 import pytest
@@ -108,7 +109,7 @@ def test_missing_glance_manage_exits_2(
 
 def test_database_url_round_trips_awkward_password() -> None:
     """User and password are URL-encoded so SQLAlchemy reads back exactly what was given."""
-    url = hooklib.database_url("gl@nce", PASSWORD, "db.svc", 3307, "glance")
+    url = dburl.database_url("gl@nce", PASSWORD, "db.svc", 3307, "glance")
     assert url.startswith("mysql+pymysql://gl%40nce:")
     assert url.endswith("@db.svc:3307/glance?charset=utf8")
     parsed = make_url(url)
@@ -121,13 +122,13 @@ def test_database_url_round_trips_awkward_password() -> None:
 
 def test_database_url_ipv6_host() -> None:
     """An IPv6 address is bracketed."""
-    assert "@[fd00::1]:3306/" in hooklib.database_url("g", "p", "fd00::1", 3306, "glance")
+    assert "@[fd00::1]:3306/" in dburl.database_url("g", "p", "fd00::1", 3306, "glance")
 
 
 @pytest.mark.parametrize("password", ["é", "✓", "密"])
 def test_database_url_makes_pymysql_send_utf8(password: str) -> None:
     """PyMySQL encodes the URL's password as Latin-1: that gives the password's UTF-8 bytes."""
-    url = make_url(hooklib.database_url("g", password, "h", 1, "glance"))
+    url = make_url(dburl.database_url("g", password, "h", 1, "glance"))
     assert url.password.encode("latin-1") == password.encode("utf-8")
 
 
@@ -482,7 +483,7 @@ def test_any_password_works_for_the_hook_and_glance(
     assert f"unchanged: account {name}@'%'" in again.stderr
     assert "changed: nothing" in again.lines[-1]
     mariadb.connect(user=name, password=password.encode(), database=SHARED_DATABASE).close()
-    url = hooklib.database_url(name, password, mariadb.host, mariadb.port, SHARED_DATABASE)
+    url = dburl.database_url(name, password, mariadb.host, mariadb.port, SHARED_DATABASE)
     engine = sqlalchemy.create_engine(url)
     try:
         with engine.connect() as connection:
@@ -529,7 +530,7 @@ def old_schema(mariadb: MariaDB) -> Callable[[str], None]:
     template = "template_glance26"
     mariadb.drop(database=template)
     mariadb.query(f"CREATE DATABASE `{template}`")
-    url = hooklib.database_url("root", PASSWORD, mariadb.host, mariadb.port, template)
+    url = dburl.database_url("root", PASSWORD, mariadb.host, mariadb.port, template)
     result = subprocess.run(
         [str(GLANCE_MANAGE), "db", "upgrade", "--version", OLD_HEAD],
         env={**os.environ, "OS_DATABASE__CONNECTION": url, "PYTHONWARNINGS": "ignore"},
@@ -551,6 +552,7 @@ def test_upgrade_expands_while_old_pods_serve_then_contracts(
     mariadb: MariaDB,
     db_env: Callable[..., dict[str, str]],
     run_db_hook: Any,
+    run_contract_hook: Any,
     glance_head: str,
     old_schema: Callable[[str], None],
 ) -> None:
@@ -567,7 +569,7 @@ def test_upgrade_expands_while_old_pods_serve_then_contracts(
     assert any("expanded already, waiting for its contract" in line for line in again.lines)
     assert "changed: nothing" in again.lines[-1]
 
-    contract = run_db_hook({**env, "DB_PHASE": "contract"})
+    contract = run_contract_hook(env)
     assert_ok(contract)
     assert mariadb.alembic_heads("rolling") == {glance_head}
     assert "contracted the schema of rolling: no old Glance serves on it any more" in (
@@ -575,7 +577,7 @@ def test_upgrade_expands_while_old_pods_serve_then_contracts(
     )
     assert "done: contract phase of database rolling" in contract.lines[-1]
     assert "changed: schema" in contract.lines[-1]
-    second = run_db_hook({**env, "DB_PHASE": "contract"})
+    second = run_contract_hook(env)
     assert_ok(second)
     assert "changed: nothing" in second.lines[-1]
 

@@ -75,6 +75,7 @@ def test_a_settled_database_needs_no_glance_manage(
     migrated: Callable[[str], None],
     db_env: Callable[..., dict[str, str]],
     run_db_hook: Any,
+    run_contract_hook: Any,
     tmp_path: Path,
 ) -> None:
     """What every Argo CD sync and helm upgrade of an unchanged release meets: the rerun starts
@@ -92,11 +93,11 @@ def test_a_settled_database_needs_no_glance_manage(
     assert first.returncode == 0, first.stderr
     assert calls(manage) == []
 
-    for phase, said in (
-        ("expand", "unchanged: metadata definitions (every namespace already present)"),
-        ("contract", "unchanged: schema of settled already contracted, nothing to do"),
+    for hook, said in (
+        (run_db_hook, "unchanged: metadata definitions (every namespace already present)"),
+        (run_contract_hook, "unchanged: schema of settled already contracted, nothing to do"),
     ):
-        again = run_db_hook({**env, "DB_PHASE": phase})
+        again = hook(env)
         assert again.returncode == 0, again.stderr
         assert calls(manage) == []
         assert said in again.stderr

@@ -88,7 +88,11 @@ class HookRunner:
         meta, spec = pod["metadata"], pod["spec"]
         namespace = meta["namespace"]
         container = spec["containers"][0]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(HOOKS)}
+        # The hook scripts ConfigMap holds the hooks and dburl.py of the pods' programs.
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": f"{HOOKS}:{HOOKS.parent / 'pod'}",
+        }
         for item in container.get("env") or []:
             source = item.get("valueFrom", {})
             if "value" in item:

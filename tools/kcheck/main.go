@@ -7,9 +7,20 @@
 // is also evaluated against the restricted Pod Security Standard at its
 // latest version (k8s.io/pod-security-admission/policy).
 //
+// With -kubeconfig it asks a cluster instead: each object is applied with a
+// server-side dry run in the namespace (nothing is stored), so the cluster's
+// own version, admission and installed CRDs judge it, and the Pod Security
+// level is the one the namespace enforces.
+//
+// Usage: kcheck [-level restricted|baseline|privileged] [-kubeconfig FILE] [NAMESPACE]
+//
 // Input: a multi-document manifest on stdin. Output: one JSON line per
 // object, {"kind", "name", "errors", "forbidden", "warnings"} or
 // {"kind", "name", "skipped": true} for kinds it does not know (HTTPRoute).
+// Each error and warning is {"field", "message"}: the path of the field in
+// the object and what is wrong with it. Each forbidden item is {"check",
+// "fields", "message"}: the Pod Security check, the fields of the pod it
+// reads, and why it forbids the pod.
 package main
 
 import (
@@ -17,9 +28,12 @@ import (
 	"context"
 	stdjson "encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -32,6 +46,7 @@ import (
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/kubernetes/pkg/api/legacyscheme"
+	"k8s.io/kubernetes/pkg/apis/apps"
 	_ "k8s.io/kubernetes/pkg/apis/apps/install"
 	_ "k8s.io/kubernetes/pkg/apis/batch/install"
 	"k8s.io/kubernetes/pkg/apis/core"
@@ -54,7 +69,6 @@ import (
 	"k8s.io/kubernetes/pkg/registry/rbac/role"
 	"k8s.io/kubernetes/pkg/registry/rbac/rolebinding"
 	psaapi "k8s.io/pod-security-admission/api"
-	psapolicy "k8s.io/pod-security-admission/policy"
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
@@ -79,31 +93,48 @@ var strategies = map[schema.GroupKind]rest.RESTCreateStrategy{
 	{Group: "rbac.authorization.k8s.io", Kind: "RoleBinding"}: rolebinding.Strategy,
 }
 
-// Result is the verdict on one object.
-type Result struct {
-	Kind      string   `json:"kind"`
-	Name      string   `json:"name"`
-	Skipped   bool     `json:"skipped,omitempty"`
-	Errors    []string `json:"errors"`
-	Forbidden []string `json:"forbidden"`
-	// Warnings: fields the API server would drop (unknown or duplicate) with a warning.
-	Warnings []string `json:"warnings"`
+// Finding is one thing wrong with an object.
+type Finding struct {
+	// Field is the path of the field in the object ("" for the whole object).
+	Field string `json:"field,omitempty"`
+	// Check and Fields: the Pod Security check that forbids a pod template,
+	// and the fields of the object it reads.
+	Check   string   `json:"check,omitempty"`
+	Fields  []string `json:"fields,omitempty"`
+	Message string   `json:"message"`
 }
 
-// Checker holds what checking needs once: the decoders and the PSS evaluator.
+// Result is the verdict on one object.
+type Result struct {
+	Kind      string    `json:"kind"`
+	Name      string    `json:"name"`
+	Skipped   bool      `json:"skipped,omitempty"`
+	Errors    []Finding `json:"errors"`
+	Forbidden []Finding `json:"forbidden"`
+	// Warnings: fields the API server would drop (unknown or duplicate) with a warning.
+	Warnings []Finding `json:"warnings"`
+}
+
+// Judge checks one object given as JSON.
+type Judge interface {
+	Check(doc []byte) Result
+}
+
+// Checker holds what checking needs once: the decoders and the Pod Security checks.
 type Checker struct {
 	strict    runtime.Decoder
 	lax       runtime.Decoder
-	evaluator psapolicy.Evaluator
+	policy    *policy
 	namespace string
 }
 
-// NewChecker returns a Checker for objects of the given default namespace.
-func NewChecker(namespace string) (*Checker, error) {
+// NewChecker returns a Checker for objects of the given default namespace,
+// holding pod templates to the Pod Security level given.
+func NewChecker(namespace string, level psaapi.Level) (*Checker, error) {
 	// As kubeadm, kind and most clusters run kube-apiserver (--allow-privileged):
 	// a privileged container is then the restricted profile's to forbid.
 	capabilities.Setup(true, 0)
-	evaluator, err := psapolicy.NewEvaluator(psapolicy.DefaultChecks(), nil)
+	pol, err := newPolicy(level)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +142,7 @@ func NewChecker(namespace string) (*Checker, error) {
 	strict := json.NewSerializerWithOptions(json.DefaultMetaFactory, legacyscheme.Scheme, legacyscheme.Scheme, opts)
 	opts.Strict = false
 	lax := json.NewSerializerWithOptions(json.DefaultMetaFactory, legacyscheme.Scheme, legacyscheme.Scheme, opts)
-	return &Checker{strict: strict, lax: lax, evaluator: evaluator, namespace: namespace}, nil
+	return &Checker{strict: strict, lax: lax, policy: pol, namespace: namespace}, nil
 }
 
 // Check validates one document (JSON) and returns its verdict.
@@ -122,9 +153,9 @@ func (c *Checker) Check(doc []byte) Result {
 			Name string `json:"name"`
 		} `json:"metadata"`
 	}
-	res := Result{Errors: []string{}, Forbidden: []string{}, Warnings: []string{}}
+	res := Result{Errors: []Finding{}, Forbidden: []Finding{}, Warnings: []Finding{}}
 	if err := sigsyaml.Unmarshal(doc, &head); err != nil {
-		res.Errors = append(res.Errors, "not an object: "+err.Error())
+		res.Errors = append(res.Errors, Finding{Message: "not an object: " + err.Error()})
 		return res
 	}
 	res.Kind, res.Name = head.Kind, head.Metadata.Name
@@ -135,46 +166,53 @@ func (c *Checker) Check(doc []byte) Result {
 		return res
 	}
 	if len(doc) > maxObjectBytes {
-		res.Errors = append(res.Errors, fmt.Sprintf("object is %d bytes, more than the %d bytes etcd stores", len(doc), maxObjectBytes))
+		res.Errors = append(res.Errors, Finding{Message: fmt.Sprintf("object is %d bytes, more than the %d bytes etcd stores", len(doc), maxObjectBytes)})
 	}
 	versioned, _, err := c.strict.Decode(doc, nil, nil)
 	if err != nil {
 		if !runtime.IsStrictDecodingError(err) {
-			res.Errors = append(res.Errors, "decode: "+err.Error())
+			res.Errors = append(res.Errors, Finding{Message: "decode: " + err.Error()})
 			return res
 		}
 		if strictErr, ok := runtime.AsStrictDecodingError(err); ok {
 			for _, e := range strictErr.Errors() {
-				res.Warnings = append(res.Warnings, e.Error())
+				res.Warnings = append(res.Warnings, dropped(e.Error()))
 			}
 		}
 		if versioned, _, err = c.lax.Decode(doc, nil, nil); err != nil {
-			res.Errors = append(res.Errors, "decode: "+err.Error())
+			res.Errors = append(res.Errors, Finding{Message: "decode: " + err.Error()})
 			return res
 		}
 	}
 	legacyscheme.Scheme.Default(versioned)
 	for _, spec := range podTemplates(versioned) {
-		lv := psaapi.LevelVersion{Level: psaapi.LevelRestricted, Version: psaapi.LatestVersion()}
-		agg := psapolicy.AggregateCheckResults(c.evaluator.EvaluatePod(lv, spec.meta, spec.spec))
-		for i, reason := range agg.ForbiddenReasons {
-			res.Forbidden = append(res.Forbidden, fmt.Sprintf("%s: %s (%s)", spec.path, reason, agg.ForbiddenDetails[i]))
-		}
+		res.Forbidden = append(res.Forbidden, c.policy.evaluate(spec.meta, spec.spec, spec.path)...)
 	}
 	internal, err := legacyscheme.Scheme.ConvertToVersion(versioned, schema.GroupVersion{Group: gvk.Group, Version: runtime.APIVersionInternal})
 	if err != nil {
-		res.Errors = append(res.Errors, "convert: "+err.Error())
+		res.Errors = append(res.Errors, Finding{Message: "convert: " + err.Error()})
 		return res
 	}
 	res.Errors = append(res.Errors, c.validate(internal, gvk, strategy)...)
 	return res
 }
 
+// The strict decoder's words for a field the API server drops.
+var droppedField = regexp.MustCompile(`^(?:unknown|duplicate) field "(.*)"$`)
+
+// dropped is the warning for a field the API server would drop.
+func dropped(message string) Finding {
+	if m := droppedField.FindStringSubmatch(message); m != nil {
+		return Finding{Field: m[1], Message: message}
+	}
+	return Finding{Message: message}
+}
+
 // validate runs the create path of the API server's generic registry on obj.
-func (c *Checker) validate(obj runtime.Object, gvk schema.GroupVersionKind, strategy rest.RESTCreateStrategy) []string {
+func (c *Checker) validate(obj runtime.Object, gvk schema.GroupVersionKind, strategy rest.RESTCreateStrategy) []Finding {
 	meta, err := metaOf(obj)
 	if err != nil {
-		return []string{err.Error()}
+		return []Finding{{Message: err.Error()}}
 	}
 	if meta.GetNamespace() == "" {
 		meta.SetNamespace(c.namespace)
@@ -189,12 +227,51 @@ func (c *Checker) validate(obj runtime.Object, gvk schema.GroupVersionKind, stra
 	if svc, ok := obj.(*core.Service); ok {
 		allocate(svc)
 	}
-	out := []string{}
+	out := []Finding{}
 	for _, e := range rest.ValidateCreate(ctx, obj, strategy) {
-		out = append(out, e.Error())
+		out = append(out, Finding{Field: e.Field, Message: e.ErrorBody()})
+	}
+	if sts, ok := obj.(*apps.StatefulSet); ok {
+		remapVolumes(sts, out)
 	}
 	return out
 }
+
+// A StatefulSet's pod template is validated with a volume per claim template
+// put first and the template's volumes of the same names left out, so the
+// indexes of spec.template.spec.volumes in its errors are not those of the
+// object: remapVolumes turns them back into paths of the object (a claim's
+// volume into its claim template).
+func remapVolumes(sts *apps.StatefulSet, findings []Finding) {
+	claims := map[string]int{}
+	for i, t := range sts.Spec.VolumeClaimTemplates {
+		claims[t.Name] = i
+	}
+	var kept []int
+	for i, v := range sts.Spec.Template.Spec.Volumes {
+		if _, named := claims[v.Name]; !named {
+			kept = append(kept, i)
+		}
+	}
+	// The claims' volumes come first, in an order the validation does not keep:
+	// an error about one of them points at the claim templates as a whole.
+	for i := range findings {
+		f := &findings[i]
+		m := templateVolume.FindStringSubmatch(f.Field)
+		if m == nil {
+			continue
+		}
+		index, _ := strconv.Atoi(m[1])
+		switch {
+		case index < len(claims):
+			f.Field = "spec.volumeClaimTemplates"
+		case index-len(claims) < len(kept):
+			f.Field = fmt.Sprintf("spec.template.spec.volumes[%d]%s", kept[index-len(claims)], m[2])
+		}
+	}
+}
+
+var templateVolume = regexp.MustCompile(`^spec\.template\.spec\.volumes\[(\d+)\](.*)$`)
 
 // allocate fills what the Service storage allocates before validation, for a
 // single-stack IPv4 cluster: the cluster IP and the IP families.
@@ -237,18 +314,18 @@ func podTemplates(obj runtime.Object) []podTemplate {
 	case *corev1.Pod:
 		return []podTemplate{{"spec", &o.ObjectMeta, &o.Spec}}
 	case *appsv1.StatefulSet:
-		return []podTemplate{{"spec.template", &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec}}
+		return []podTemplate{{"spec.template.spec", &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec}}
 	case *batchv1.Job:
-		return []podTemplate{{"spec.template", &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec}}
+		return []podTemplate{{"spec.template.spec", &o.Spec.Template.ObjectMeta, &o.Spec.Template.Spec}}
 	case *batchv1.CronJob:
 		t := &o.Spec.JobTemplate.Spec.Template
-		return []podTemplate{{"spec.jobTemplate.spec.template", &t.ObjectMeta, &t.Spec}}
+		return []podTemplate{{"spec.jobTemplate.spec.template.spec", &t.ObjectMeta, &t.Spec}}
 	}
 	return nil
 }
 
 // CheckStream reads a manifest from r and writes one JSON line per object to w.
-func (c *Checker) CheckStream(r io.Reader, w io.Writer) error {
+func CheckStream(c Judge, r io.Reader, w io.Writer) error {
 	reader := utilyaml.NewYAMLReader(bufio.NewReaderSize(r, 1<<20))
 	enc := stdjson.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -274,13 +351,26 @@ func (c *Checker) CheckStream(r io.Reader, w io.Writer) error {
 }
 
 func main() {
-	namespace := "default"
-	if len(os.Args) > 1 {
-		namespace = os.Args[1]
+	level := flag.String("level", "restricted", "Pod Security level pod templates are held to: privileged, baseline or restricted")
+	kubeconfig := flag.String("kubeconfig", "", "ask this cluster (a server-side dry run) instead of Kubernetes' code built in")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: kcheck [-level LEVEL] [-kubeconfig FILE] [NAMESPACE] < manifest")
+		flag.PrintDefaults()
 	}
-	checker, err := NewChecker(namespace)
+	flag.Parse()
+	namespace := "default"
+	if flag.NArg() > 0 {
+		namespace = flag.Arg(0)
+	}
+	var judge Judge
+	var err error
+	if *kubeconfig != "" {
+		judge, err = NewServerChecker(*kubeconfig, namespace)
+	} else {
+		judge, err = NewChecker(namespace, psaapi.Level(*level))
+	}
 	if err == nil {
-		err = checker.CheckStream(os.Stdin, os.Stdout)
+		err = CheckStream(judge, os.Stdin, os.Stdout)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "kcheck:", err)

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	stdjson "encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // pod is a Pod that passes validation and the restricted profile; %s is
@@ -29,12 +32,12 @@ spec:
 
 func check(t *testing.T, manifest string) []Result {
 	t.Helper()
-	checker, err := NewChecker("openstack")
+	checker, err := NewChecker("openstack", "restricted")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := checker.CheckStream(strings.NewReader(manifest), &out); err != nil {
+	if err := CheckStream(checker, strings.NewReader(manifest), &out); err != nil {
 		t.Fatal(err)
 	}
 	var results []Result
@@ -69,6 +72,10 @@ func TestRefusals(t *testing.T) {
 			manifest: podWith("", "volumes: [{name: s, secret: {}}]"),
 			errors:   []string{"spec.volumes[0].secret.secretName: Required value"},
 		},
+		"request above limit": {
+			manifest: strings.Replace(podWith("", ""), "image: example/c:1", "image: example/c:1\n    resources: {requests: {cpu: 2}, limits: {cpu: 1}}", 1),
+			errors:   []string{`spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1`},
+		},
 		"toleration without key, operator Equal": {
 			manifest: podWith("", "tolerations: [{effect: NoSchedule, operator: Equal}]"),
 			errors:   []string{`spec.tolerations[0].operator: Invalid value: "Equal": operator must be Exists when ` + "`key`" + ` is empty, which means "match all values and all keys"`},
@@ -81,8 +88,8 @@ func TestRefusals(t *testing.T) {
 			manifest: strings.Replace(podWith("", ""), "allowPrivilegeEscalation: false", "privileged: true", 1),
 			errors:   []string{},
 			forbidden: []string{
-				`spec: privileged (container "c" must not set securityContext.privileged=true)`,
-				`spec: allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false)`,
+				`allowPrivilegeEscalation [spec.containers[0].securityContext.allowPrivilegeEscalation]: Pod Security "restricted": allowPrivilegeEscalation != false (container "c" must set securityContext.allowPrivilegeEscalation=false)`,
+				`privileged [spec.containers[0].securityContext.privileged]: Pod Security "restricted": privileged (container "c" must not set securityContext.privileged=true)`,
 			},
 		},
 		"annotations over 256 KiB": {
@@ -100,10 +107,40 @@ func TestRefusals(t *testing.T) {
 			if tc.forbidden == nil {
 				tc.forbidden = []string{}
 			}
-			if !equal(r.Errors, tc.errors) || !equal(r.Forbidden, tc.forbidden) {
+			if !equal(lines(r.Errors), tc.errors) || !equal(lines(r.Forbidden), tc.forbidden) {
 				t.Fatalf("errors %q, forbidden %q; want %q, %q", r.Errors, r.Forbidden, tc.errors, tc.forbidden)
 			}
 		})
+	}
+}
+
+func TestStatefulSetVolumeErrorsNameTheTemplatesVolume(t *testing.T) {
+	manifest := `
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: s, namespace: openstack}
+spec:
+  serviceName: s
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      containers:
+      - name: c
+        image: example/c:1
+        securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+      volumes:
+      - {name: data, emptyDir: {}}
+      - {name: good, emptyDir: {}}
+      - {name: Bad, emptyDir: {}}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+`
+	r := check(t, manifest)[0]
+	if len(r.Errors) != 1 || r.Errors[0].Field != "spec.template.spec.volumes[2].name" {
+		t.Fatalf("got %+v", r.Errors)
 	}
 }
 
@@ -116,7 +153,7 @@ func TestUnknownKindSkipped(t *testing.T) {
 
 func TestUnknownFieldWarns(t *testing.T) {
 	r := check(t, podWith("", "bogus: 1"))[0]
-	if !equal(r.Warnings, []string{`unknown field "spec.bogus"`}) || len(r.Errors) != 0 {
+	if len(r.Warnings) != 1 || r.Warnings[0].Field != "spec.bogus" || r.Warnings[0].Message != `unknown field "spec.bogus"` || len(r.Errors) != 0 {
 		t.Fatalf("got %+v", r)
 	}
 }
@@ -141,6 +178,43 @@ func TestChartDefaultRenderPasses(t *testing.T) {
 			t.Errorf("the default render has no %s", kind)
 		}
 	}
+}
+
+func TestBaselineAllowsWhatOnlyRestrictedForbids(t *testing.T) {
+	checker, err := NewChecker("openstack", "baseline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest := strings.Replace(podWith("", ""), "allowPrivilegeEscalation: false", "allowPrivilegeEscalation: true", 1)
+	if r := checker.Check(jsonOf(t, manifest)); len(r.Forbidden) != 0 {
+		t.Fatalf("baseline forbids %+v", r.Forbidden)
+	}
+	if _, err := NewChecker("openstack", "strict"); err == nil {
+		t.Fatal("an unknown level is accepted")
+	}
+}
+
+// lines writes findings as "<field>: <message>", or "<check> [<fields>]:
+// <message>" for Pod Security findings.
+func lines(findings []Finding) []string {
+	out := []string{}
+	for _, f := range findings {
+		if f.Check != "" {
+			out = append(out, fmt.Sprintf("%s [%s]: %s", f.Check, strings.Join(f.Fields, " "), f.Message))
+		} else {
+			out = append(out, f.Field+": "+f.Message)
+		}
+	}
+	return out
+}
+
+func jsonOf(t *testing.T, manifest string) []byte {
+	t.Helper()
+	data, err := sigsyaml.YAMLToJSON([]byte(manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 func equal(a, b []string) bool {

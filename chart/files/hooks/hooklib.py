@@ -1,5 +1,5 @@
-"""Shared helpers for the hook programs: environment, logging, retries, exit codes, the
-database URL, and the keystoneauth session and openstacksdk connection of the Keystone hooks.
+"""Shared helpers for the hook programs: environment, logging, retries and waits, exit codes,
+and the keystoneauth session and openstacksdk connection of the Keystone hooks.
 
 Reads no environment variable itself; each hook names the ones it reads. Importing it needs the
 standard library only (keystoneauth and openstacksdk are imported by the functions that use them).
@@ -7,6 +7,7 @@ standard library only (keystoneauth and openstacksdk are imported by the functio
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import re
@@ -195,34 +196,6 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def database_url(user: str, password: str, host: str, port: int, name: str) -> str:
-    """Build Glance's SQLAlchemy URL for PyMySQL: IPv6 hosts in brackets, names URL-encoded.
-
-    PyMySQL sends a str password as Latin-1, while the account's password is set (and every
-    other client logs in) in UTF-8: the URL carries the password's UTF-8 bytes as Latin-1
-    characters, so that PyMySQL sends exactly those bytes.
-    """
-    wire = password_bytes(password).decode("latin-1")
-    address = f"[{host}]" if ":" in host else host
-    return (
-        f"mysql+pymysql://{urllib.parse.quote(user, safe='')}:"
-        f"{urllib.parse.quote(wire, safe='')}@{address}:{port}/"
-        f"{urllib.parse.quote(name, safe='')}?charset=utf8"
-    )
-
-
-def password_bytes(password: str) -> bytes:
-    """Return the UTF-8 bytes a client sends for a password; ValueError when it has none.
-
-    Only a Secret value that is not UTF-8 text (read from the environment as lone surrogates)
-    has none: no client can send it as the server stores it.
-    """
-    try:
-        return password.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("is not UTF-8 text; store the password in the Secret as UTF-8") from None
-
-
 def backoff_delays(
     initial: float = 0.5, maximum: float = 10.0, factor: float = 2.0, jitter: float = 0.1
 ) -> Iterator[float]:
@@ -231,6 +204,37 @@ def backoff_delays(
     while True:
         yield min(maximum, delay) * (1.0 + random.uniform(-jitter, jitter))
         delay *= factor
+
+
+def poll(
+    attempt: Callable[[], Optional[T]],
+    expired: Callable[[], str],
+    seconds: float = float("inf"),
+    delays: Optional[Iterable[float]] = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    waiting: Callable[[float, float], None] = lambda delay, left: None,
+) -> T:
+    """Call `attempt` until it returns something other than None, and return that.
+
+    Between calls it sleeps the next of `delays` (default: 1 s each time), first telling
+    `waiting` how long, and how long is left; once `seconds` have passed, or the delays run
+    out, it raises HookError with the message `expired()` gives. An exception `attempt` raises
+    ends the wait.
+    """
+    deadline = clock() + seconds
+    waits = iter(delays if delays is not None else itertools.repeat(1.0))
+    while True:
+        result = attempt()
+        if result is not None:
+            return result
+        left = deadline - clock()
+        delay = next(waits, None)
+        if left <= 0 or delay is None:
+            raise HookError(expired())
+        delay = max(0.0, min(delay, left))
+        waiting(delay, left)
+        sleep(delay)
 
 
 def run_main(
@@ -365,31 +369,35 @@ def wait_for_keystone(
     """
     from keystoneauth1 import exceptions
 
-    deadline = clock() + seconds
-    delays = backoff_delays(initial=1.0, maximum=15.0)
-    while True:
+    last = [""]
+
+    def attempt() -> Optional[tuple[T]]:
         try:
-            return call()
+            return (call(),)
         except exceptions.SSLError:
             raise
         except (exceptions.ConnectionError, exceptions.HttpError) as exc:
             status = getattr(exc, "http_status", None)
             if isinstance(exc, exceptions.HttpError) and status not in RETRIABLE_STATUS:
                 raise
-            reason = f"HTTP {status}" if status else connection_reason(exc)
-            left = deadline - clock()
-            if left <= 0:
-                raise HookError(
-                    f"Keystone at {url} did not answer within {seconds} s, the bound set by "
-                    f"keystone.waitSeconds (KEYSTONE_WAIT_SECONDS): {reason}"
-                ) from None
-            delay = min(next(delays), left)
-            log.warning(
-                "%s: Keystone at %s: %s; retrying in %.0f s, giving up in %.0f s",
-                what,
-                url,
-                reason,
-                delay,
-                left,
-            )
-            sleep(delay)
+            last[0] = f"HTTP {status}" if status else connection_reason(exc)
+            return None
+
+    def waiting(delay: float, left: float) -> None:
+        log.warning(
+            "%s: Keystone at %s: %s; retrying in %.0f s, giving up in %.0f s",
+            what,
+            url,
+            last[0],
+            delay,
+            left,
+        )
+
+    def expired() -> str:
+        return (
+            f"Keystone at {url} did not answer within {seconds} s, the bound set by "
+            f"keystone.waitSeconds (KEYSTONE_WAIT_SECONDS): {last[0]}"
+        )
+
+    delays = backoff_delays(initial=1.0, maximum=15.0)
+    return poll(attempt, expired, seconds, delays, clock, sleep, waiting)[0]

@@ -121,7 +121,8 @@ def wait_rolled(
     HookError naming those that do not within the bound."""
     started = time.monotonic()
     waiting = list(names)
-    while waiting:
+
+    def attempt() -> Optional[bool]:
         still = []
         for name in waiting:
             live = kube.call("GET", f"/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}")
@@ -129,14 +130,16 @@ def wait_rolled(
                 raise hooklib.HookError(f"{name} was deleted while its pods were rolled out")
             if not rolled(live):
                 still.append(name)
-        waiting = still
-        if waiting and time.monotonic() - started > seconds:
-            raise hooklib.HookError(
-                f"{', '.join(waiting)}: the pods were not all updated and ready after "
-                f"{seconds} s; see `kubectl -n {namespace} rollout status statefulset "
-                f"{waiting[0]}` and the new pods' logs"
-            )
-        if waiting:
-            time.sleep(1)
+        waiting[:] = still
+        return True if not still else None
+
+    def expired() -> str:
+        return (
+            f"{', '.join(waiting)}: the pods were not all updated and ready after "
+            f"{seconds} s; see `kubectl -n {namespace} rollout status statefulset "
+            f"{waiting[0]}` and the new pods' logs"
+        )
+
+    hooklib.poll(attempt, expired, seconds)
     if names:
         log.info("rolled out and ready in %.0f s: %s", time.monotonic() - started, ", ".join(names))

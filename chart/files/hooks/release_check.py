@@ -23,7 +23,6 @@ import logging
 import os
 import ssl
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -76,22 +75,30 @@ class Config:
 
 
 def healthcheck(url: str, cacert: str, retries: int) -> str:
-    """Return '' when url answers 200, else what went wrong the last time."""
+    """Return '' when url answers 200 (asking again `retries` times, waiting longer each
+    time), else what went wrong the last time."""
     context = ssl.create_default_context()
     if cacert:
         context.load_verify_locations(cafile=cacert)
-    problem = ""
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(min(2**attempt, 30))
+    problem = [""]
+
+    def attempt() -> Optional[str]:
         try:
             with urllib.request.urlopen(url, timeout=10, context=context) as resp:
-                return "" if resp.status == 200 else f"HTTP {resp.status}"
+                if resp.status == 200:
+                    return ""
+                problem[0] = f"HTTP {resp.status}"
         except urllib.error.HTTPError as exc:
-            problem = f"HTTP {exc.code}"
+            problem[0] = f"HTTP {exc.code}"
         except (urllib.error.URLError, OSError) as exc:
-            problem = str(getattr(exc, "reason", exc))
-    return problem
+            problem[0] = str(getattr(exc, "reason", exc))
+        return None
+
+    delays = [min(2**n, 30) for n in range(1, retries + 1)]
+    try:
+        return hooklib.poll(attempt, lambda: problem[0], delays=delays)
+    except hooklib.HookError:
+        return problem[0]
 
 
 def connect(config: Config) -> Any:

@@ -26,34 +26,52 @@ library only.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
 import os
 import re
 import sys
-import time
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Optional
 
 import hooklib
 from kubeclient import MERGE_PATCH, Access, Kubernetes
 
 HOOK = "statefulset_resize"
-SUFFIXES = {
-    "": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
-    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
-}  # fmt: skip
-QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E)?$")
+# Kubernetes' quantity grammar, as the chart's schema holds sizes to it (chartgen/kubernetes.py,
+# QUANTITY; a test keeps the two the same): a sign, a number, then a decimal suffix, a binary
+# one or a decimal exponent.
+QUANTITY = re.compile(
+    r"^([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]{1,18})?$"
+)
+DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
+BINARY = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
+CAP = Fraction(2**63)
 
 
-def quantity_bytes(text: str) -> Decimal:
-    """The number of bytes of a Kubernetes quantity such as 10G, 1.5Gi or 500M."""
-    match = QUANTITY.match(text.strip())
+def quantity_bytes(text: str) -> Fraction:
+    """The amount of a Kubernetes quantity such as 10G, 1.5Gi, 500M or 1e9, exactly while it is
+    within 2^63 (as Kubernetes caps binary amounts; beyond, it counts as 2^63)."""
+    match = QUANTITY.match(text)
     if not match:
         raise ValueError(f"not a quantity: {text!r}")
-    unit = match.group(2) or ""
-    return Decimal(match.group(1)) * SUFFIXES["k" if unit == "K" else unit]
+    sign, number, suffix = match.group(1), match.group(2), match.group(3) or ""
+    amount = Fraction(number)
+    if suffix in BINARY:
+        amount *= 2 ** BINARY[suffix]
+    else:
+        exponent = DECIMAL[suffix] if suffix in DECIMAL else int(suffix[1:])
+        # An exponent may have 18 digits: whether the amount passes 2^63 shows in its digits
+        # alone, and far below a byte only that it is above 0 matters.
+        order = len(str(amount.numerator)) - len(str(amount.denominator)) + exponent
+        if order > 20:
+            amount = CAP
+        else:
+            amount *= Fraction(10) ** max(exponent, -len(number) - 40)
+    amount = min(amount, CAP)
+    return -amount if sign == "-" else amount
 
 
 @dataclasses.dataclass(frozen=True)
@@ -214,11 +232,12 @@ def run(config: Config, kube: Kubernetes, log: Optional[logging.Logger] = None) 
 
 def wait_gone(kube: Kubernetes, path: str, name: str, seconds: int) -> None:
     """Wait until an orphaned StatefulSet is gone (its finalizers done)."""
-    deadline = time.monotonic() + seconds
-    while kube.call("GET", path) is not None:
-        if time.monotonic() > deadline:
-            raise hooklib.HookError(f"{name} was still there {seconds} s after its deletion")
-        time.sleep(0.5)
+    hooklib.poll(
+        lambda: True if kube.call("GET", path) is None else None,
+        lambda: f"{name} was still there {seconds} s after its deletion",
+        seconds,
+        itertools.repeat(0.5),
+    )
 
 
 def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, str]] = None) -> int:

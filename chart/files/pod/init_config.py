@@ -14,7 +14,7 @@ Environment:
   APPLICATION_CREDENTIAL_SECRET        credential Glance logs in with instead (optional)
   TRANSPORT_URL                        notifications transport URL (optional)
 
-Runs on the image's Python 3.9 with the standard library and hooklib (mounted beside it).
+Runs on the image's Python 3.9 with the standard library and dburl.py (mounted beside it).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import sys
 from collections.abc import Mapping
 from typing import Optional
 
-import hooklib
+import dburl
 
 SOURCE = "/var/lib/config-data/default"
 SECRETS = "/var/lib/config-data/secrets"
@@ -45,7 +45,7 @@ def ini(value: str) -> str:
 
 def database_connection(env: Mapping[str, str]) -> str:
     """The SQLAlchemy URL of Glance's database, with my.cnf for the client settings."""
-    url = hooklib.database_url(
+    url = dburl.database_url(
         env["DB_USER"], env["DB_PASSWORD"], env["DB_HOST"], int(env["DB_PORT"]), env["DB_NAME"]
     )
     return url + ("&" if "?" in url else "?") + "read_default_file=" + MY_CNF
