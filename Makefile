@@ -108,7 +108,11 @@ LANE_E2E := tests/e2e $(addprefix tests/chart/,test_rendered.py test_glanceconf.
 	test_httpd.py)
 unit: venv helm-tools argocheck kcheck k8s-tools services e2e-deps
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lane-e2e lane-hooks
-	@$(PY) -m pytest -q tests/kubernetes
+	@$(PY) -m pytest -q $(K8S_PROCESSES) tests/kubernetes
+
+# tests/kubernetes waits more than it works: its cases run side by side, in this many
+# processes, on one control plane (each test has its own release and namespace).
+K8S_PROCESSES := -n 6
 
 ## lane-e2e: the helm-unittest suites, then the end-to-end run, the rendered test cases and
 ## the Glance option checker
@@ -155,7 +159,7 @@ e2e: tools services e2e-deps
 ## k8s: the chart on a real Kubernetes control plane alone (install, upgrade, rollback,
 ## uninstall with both Helms, helm test, an Argo CD sync); `make test` includes it
 k8s: helm-tools k8s-tools venv
-	@$(PY) -m pytest -q tests/kubernetes
+	@$(PY) -m pytest -q $(K8S_PROCESSES) tests/kubernetes
 
 ## bench: print the chart's, the hooks' and the API's serving figures (the last as root)
 bench: tools services e2e-deps
@@ -170,10 +174,12 @@ fast: venv helm-tools argocheck kcheck
 		tests/test_self_contained.py --deselect tests/chart/test_httpd.py
 	@$(SUITE_GO) $(HELM) unittest chart
 
-## golden: rewrite the golden renders of tests/golden after an intended change of the output
+## golden: rewrite the golden renders of tests/golden (one per example it names) after an
+## intended change of the output
 golden: helm-tools
 	@for case in tests/golden/*/; do \
-		$(HELM) template glance chart --namespace openstack -f $$case/values.yaml > $$case/manifest.yaml; \
+		name=$$(basename $$case); \
+		$(HELM) template glance chart --namespace openstack -f examples/$$name.yaml > $$case/manifest.yaml; \
 		echo "wrote $${case}manifest.yaml"; done
 
 ## help: list the targets and what they do

@@ -59,18 +59,6 @@ def test_glance_accepts_the_configuration(
         assert problems(conf, glance_options) == [], secret
 
 
-@pytest.mark.parametrize(("name", "values", "file"), CASES[:3] + CASES[-3:], ids=IDS[:3] + IDS[-3:])
-def test_same_input_renders_the_same_bytes(
-    helm: Path, name: str, values: dict | None, file: Path | None
-) -> None:
-    """Argo CD compares renders: two fresh renders of one input must be the same bytes."""
-    files = [file] if file else []
-    first = helm_template(helm, values, files, fresh=True)
-    second = helm_template(helm, values, files, fresh=True)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout == second.stdout
-
-
 def test_templates_use_no_lookup_random_or_time() -> None:
     for template in sorted((CHART / "templates").glob("*")):
         for number, line in enumerate(template.read_text().splitlines(), 1):

@@ -122,7 +122,48 @@ def test_both_catalog_endpoints_answer(image: Any, release: Any, keystone: Keyst
             time.sleep(0.1)
 
 
-def test_db_purge_cronjob_runs(release: Any, cluster: Cluster) -> None:
-    """The db-purge CronJob (init container, then glance-manage db purge) succeeds."""
+# The rows a deleted image leaves in the tables `glance-manage db purge` purges (the images
+# table itself is purge_images_table's, kept longer so that an ID is never used again).
+IMAGE_ROWS = ("image_properties", "image_tags")
+
+
+def deleted_rows(mariadb: MariaDB, image: str) -> dict[str, int]:
+    """How many soft-deleted rows of an image each of IMAGE_ROWS holds, and the images row."""
+    count = {
+        table: mariadb.query(
+            f"SELECT COUNT(*) FROM {table} WHERE image_id = %s AND deleted = 1",
+            (image,),
+            database="glance",
+        )[0][0]
+        for table in IMAGE_ROWS
+    }
+    count["images"] = mariadb.query(
+        "SELECT COUNT(*) FROM images WHERE id = %s AND deleted = 1", (image,), database="glance"
+    )[0][0]
+    return count
+
+
+def test_db_purge_cronjob_purges_the_rows_of_images_deleted_long_ago(
+    release: Any, cluster: Cluster, keystone: Keystone, mariadb: MariaDB
+) -> None:
+    """The db-purge CronJob (init container, then glance-manage db purge --age_in_days 30)
+    purges what a deleted image left, once it is older than dbPurge.age, and nothing younger."""
+    conn = connect(keystone, "project-a-member", "project-a")
+    old, young = (upload(conn, name, DATA, tags=["purge"], purpose="test") for name in "oy")
+    for image in (old, young):
+        conn.image.delete_image(image.id)
+    before = {i.id: deleted_rows(mariadb, i.id) for i in (old, young)}
+    assert (
+        before[old.id] == before[young.id] == {"image_properties": 1, "image_tags": 1, "images": 1}
+    )
+    for table in (*IMAGE_ROWS, "images"):
+        column = "id" if table == "images" else "image_id"
+        mariadb.query(
+            f"UPDATE {table} SET deleted_at = deleted_at - INTERVAL 31 DAY WHERE {column} = %s",
+            (old.id,),
+            database="glance",
+        )
     (name,) = release.cronjobs("db-purge")
     cluster.run_cronjob(release.objects, name, cluster.image.glance)
+    assert deleted_rows(mariadb, old.id) == {"image_properties": 0, "image_tags": 0, "images": 1}
+    assert deleted_rows(mariadb, young.id) == before[young.id]

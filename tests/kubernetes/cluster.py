@@ -116,6 +116,19 @@ class CertificateAuthority:
         )
         self.cert_path = directory / "ca.crt"
         self.cert_path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
+        _write_key(self.key, directory / "ca.key")
+
+    @classmethod
+    def load(cls, directory: Path) -> CertificateAuthority:
+        """The CA another process created in directory."""
+        ca = cls.__new__(cls)
+        ca.directory = directory
+        ca.cert_path = directory / "ca.crt"
+        ca.cert = x509.load_pem_x509_certificate(ca.cert_path.read_bytes())
+        key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        ca.key = key
+        return ca
 
     def issue(
         self, name: str, common: str, org: str | None = None, hosts: tuple[str, ...] = ()
@@ -172,6 +185,22 @@ class Cluster:
         self.started_in = 0.0
         self._ssl: ssl.SSLContext | None = None
         self.ca: CertificateAuthority | None = None
+
+    @classmethod
+    def attach(cls, workdir: Path) -> Cluster:
+        """The cluster another process started in workdir (the test processes share one)."""
+        cluster = cls.__new__(cls)
+        cluster.workdir = workdir
+        cluster.pki = workdir / "pki"
+        cluster.kubeconfig = workdir / "kubeconfig"
+        config = yaml.safe_load(cluster.kubeconfig.read_text())
+        cluster.port = int(config["clusters"][0]["cluster"]["server"].rsplit(":", 1)[1])
+        cluster.processes = {}
+        cluster.started_in = 0.0
+        cluster.ca = CertificateAuthority.load(cluster.pki)
+        cluster._ssl = ssl.create_default_context(cafile=str(cluster.ca.cert_path))
+        cluster._ssl.load_cert_chain(str(cluster.pki / "admin.crt"), str(cluster.pki / "admin.key"))
+        return cluster
 
     # -- lifecycle ---------------------------------------------------------------------------
 

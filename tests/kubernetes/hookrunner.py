@@ -13,6 +13,7 @@ kubelet would.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import tempfile
@@ -43,8 +44,18 @@ def kept_running() -> tuple[str, ...]:
 COMPONENTS = kept_running()
 # The hook images' Python 3.9 when `make py39` made it, else this one.
 PY39 = ROOT / ".venv-py39" / "bin" / "python"
-# Every run: (namespace/pod, exit code, output), for the tests to quote.
-RUNS: list[tuple[str, int, str]] = []
+
+
+def runs_file(cluster: Cluster) -> Path:
+    """Where the runner records its runs, for the test processes (one line each)."""
+    return cluster.workdir / "hook-runs.jsonl"
+
+
+def runs(cluster: Cluster) -> list[tuple[str, int, str]]:
+    """Every run so far: (namespace/pod, exit code, output), for the tests to quote."""
+    path = runs_file(cluster)
+    lines = path.read_text().splitlines() if path.is_file() else []
+    return [tuple(json.loads(line)) for line in lines]  # type: ignore[misc]
 
 
 class HookRunner:
@@ -134,7 +145,8 @@ class HookRunner:
         """Record the run and end the pod with its exit code."""
         namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
         container = pod["spec"]["containers"][0]
-        RUNS.append((f"{namespace}/{name}", code, output))
+        with runs_file(self.cluster).open("a") as record:
+            record.write(json.dumps([f"{namespace}/{name}", code, output]) + "\n")
         state = {"exitCode": code, "reason": "Completed" if code == 0 else "Error"}
         if output:
             state["message"] = output.splitlines()[-1][:1000]

@@ -1,4 +1,5 @@
-"""Install, test and uninstall the defaults and every example for real, with Helm 4 and 3.
+"""Install, test and uninstall the defaults and every example for real, with Helm 4; the
+defaults with Helm 3 too, upgraded in between.
 
 Each case gets its own namespace enforcing Pod Security "restricted", the Secrets and volumes
 its values name, then `helm install --wait`: the hook Jobs run to completion (KWOK completes
@@ -36,7 +37,9 @@ from tests.kubernetes.release import (
     workload_state,
 )
 
-CASES = [("defaults", None)] + [(f.stem, f) for f in EXAMPLES]
+CASES = [pytest.param("helm4", "defaults", None, id="helm4-defaults")]
+CASES += [pytest.param("helm4", f.stem, f, id=f"helm4-{f.stem}") for f in EXAMPLES]
+CASES += [pytest.param("helm3", "defaults", None, id="helm3-defaults")]
 
 
 def expected_leftovers(objects: list[dict[str, Any]]) -> list[str]:
@@ -49,10 +52,10 @@ def expected_leftovers(objects: list[dict[str, Any]]) -> list[str]:
     return sorted(kept)
 
 
-@pytest.mark.parametrize("helm", sorted(HELMS), ids=sorted(HELMS))
-@pytest.mark.parametrize(("case", "file"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("helm", "case", "file"), CASES)
 def test_install_test_uninstall(cluster: Cluster, helm: str, case: str, file: Path | None) -> None:
-    """The whole life of a release of one values file under one Helm."""
+    """The whole life of a release of one values file under one Helm; the defaults are upgraded
+    in between, with the same values."""
     binary = HELMS[helm]
     namespace = f"{helm}-{case}"
     args = ["-f", str(file)] if file else []
@@ -71,6 +74,11 @@ def test_install_test_uninstall(cluster: Cluster, helm: str, case: str, file: Pa
     # Hook Jobs that succeeded were deleted as their policy says.
     jobs = cluster.kubectl("get", "jobs", "-n", namespace, "-o", "name").stdout.split()
     assert jobs == []
+
+    if case == "defaults":
+        helm_wait(cluster, binary, "upgrade", namespace, str(CHART), *args)
+        assert mismatches(cluster, namespace, objects) == []
+        assert workload_state(cluster, namespace) == want
 
     tested = run_helm(cluster, binary, "test", RELEASE, "-n", namespace, "--timeout", "120s")
     test_pods = [o["metadata"]["name"] for o in objects if o["kind"] == "Pod"]

@@ -1,9 +1,9 @@
 """A rotated password reaches the API pods by the documented procedure: change the Secret,
-then `helm upgrade` (Helm 4 and Helm 3). The password rollout hook (hooks/password_rollout.py)
+then `helm upgrade` (Helm 4). The password rollout hook (hooks/password_rollout.py)
 runs for real (tests/kubernetes/hookrunner.py) with the chart's Role, and the StatefulSet
 controller restarts the pods it asks it to.
 
-The tests of a Helm run in order on one release: install, an upgrade with nothing changed,
+One test tells the story on one release, in order: install, an upgrade with nothing changed,
 a rotation of each password the pods read, then an upgrade after the rotation.
 """
 
@@ -14,11 +14,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import CHART, HELMS
 from tests.kubernetes.cluster import Cluster
-from tests.kubernetes.hookrunner import RUNS
+from tests.kubernetes.hookrunner import runs
 from tests.kubernetes.release import (
     PASSWORDS,
     api_pods,
@@ -30,7 +28,7 @@ from tests.kubernetes.release import (
     values_args,
 )
 
-NAMESPACE = "password-rollout"  # one namespace per Helm: password-rollout-helm4, …-helm3
+NAMESPACE = "password-rollout"
 RBD = (
     "[DEFAULT]\nenabled_backends = default_backend:rbd\n[glance_store]\n"
     "default_backend = default_backend\n[default_backend]\nrbd_store_pool = images\n"
@@ -82,26 +80,25 @@ class Release:
 
     def last_run(self) -> tuple[int, list[str]]:
         """Exit code and log lines (without time stamps) of the hook's last run."""
-        runs = [r for r in RUNS if r[0].startswith(f"{self.namespace}/glance-password-rollout")]
-        assert runs, "the password rollout hook did not run"
-        _, code, output = runs[-1]
+        pod = f"{self.namespace}/glance-password-rollout"
+        ran = [r for r in runs(self.cluster) if r[0].startswith(pod)]
+        assert ran, "the password rollout hook did not run"
+        _, code, output = ran[-1]
         return code, [line.split(" ", 1)[1] for line in output.splitlines()]
 
 
-@pytest.fixture(scope="module", params=sorted(HELMS), ids=sorted(HELMS))
-def release(
-    request: pytest.FixtureRequest, cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
-) -> Release:
-    """The release of VALUES, installed with Helm 4 or Helm 3."""
-    helm = HELMS[request.param]
-    namespace = f"{NAMESPACE}-{request.param}"
-    args = values_args(tmp_path_factory.mktemp("rollout"), [], VALUES)
+def install(cluster: Cluster, tmp_path: Path) -> Release:
+    """The release of VALUES, installed with Helm 4."""
+    helm = HELMS["helm4"]
+    namespace = NAMESPACE
+    args = values_args(tmp_path, [], VALUES)
     prepare(cluster, namespace, render(cluster, helm, namespace, args))
     helm_wait(cluster, helm, "install", namespace, str(CHART), *args)
     return Release(cluster, helm, namespace, args)
 
 
-def test_install_records_the_passwords_and_restarts_nothing(release: Release) -> None:
+def install_records_the_passwords_and_restarts_nothing(release: Release) -> None:
+    """The install's hook only records the passwords' fingerprint."""
     assert release.fingerprint().startswith("pbkdf2-sha256$200000$")
     assert PASSWORDS["GlancePassword"] not in release.fingerprint()
     assert release.restart_marks() == dict.fromkeys(STATEFULSETS)
@@ -115,7 +112,8 @@ def test_install_records_the_passwords_and_restarts_nothing(release: Release) ->
     )
 
 
-def test_an_upgrade_with_the_same_passwords_restarts_nothing(release: Release) -> None:
+def an_upgrade_with_the_same_passwords_restarts_nothing(release: Release) -> None:
+    """An upgrade with the same passwords restarts nothing."""
     pods, recorded = release.pods(), release.fingerprint()
     release.upgrade()
     assert release.pods() == pods
@@ -126,10 +124,10 @@ def test_an_upgrade_with_the_same_passwords_restarts_nothing(release: Release) -
     )
 
 
-@pytest.mark.parametrize("key", ["GlancePassword", "GlanceDatabasePassword"])
-def test_a_rotated_password_restarts_every_pod_before_the_upgrade_returns(
+def a_rotated_password_restarts_every_pod_before_the_upgrade_returns(
     release: Release, key: str
 ) -> None:
+    """A rotated key of the Secret, then an upgrade: every pod is new and ready when it ends."""
     pods, recorded, marks = release.pods(), release.fingerprint(), release.restart_marks()
     assert len(pods) == 4 and all(ready for _, ready in pods.values())
     release.rotate(key, f"rotated-{key}-{release.namespace}")
@@ -151,10 +149,21 @@ def test_a_rotated_password_restarts_every_pod_before_the_upgrade_returns(
     assert json.loads(status.stdout)["info"]["status"] == "deployed"
 
 
-def test_the_next_upgrade_keeps_the_restarted_pods(release: Release) -> None:
+def the_next_upgrade_keeps_the_restarted_pods(release: Release) -> None:
     """Helm's own apply leaves the hook's annotation alone, so nothing restarts twice."""
     pods, marks = release.pods(), release.restart_marks()
     release.upgrade()
     assert release.pods() == pods
     assert release.restart_marks() == marks
     assert release.last_run()[1][-1] == "hook=password_rollout level=info done: restarted nothing"
+
+
+def test_a_rotated_password_reaches_the_pods_by_one_upgrade(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    release = install(cluster, tmp_path)
+    install_records_the_passwords_and_restarts_nothing(release)
+    an_upgrade_with_the_same_passwords_restarts_nothing(release)
+    for key in ("GlancePassword", "GlanceDatabasePassword"):
+        a_rotated_password_restarts_every_pod_before_the_upgrade_returns(release, key)
+    the_next_upgrade_keeps_the_restarted_pods(release)

@@ -15,14 +15,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import CHART, HELMS, ROOT
 from tests.kubernetes.cluster import HOST, STORAGE_CLASSES, Cluster
 from tests.kubernetes.release import helm_wait, prepare, render, run_helm, values_args
 from tests.services import py39
 
-NAMESPACE = "resize-hook"  # one namespace per Helm: resize-hook-helm4, resize-hook-helm3
+NAMESPACE = "resize-hook"
 RBD = (
     "[DEFAULT]\nenabled_backends = default_backend:rbd\n[glance_store]\n"
     "default_backend = default_backend\n[default_backend]\nrbd_store_pool = images\n"
@@ -136,48 +134,43 @@ class Release:
         return self.cluster.get(f"/apis/apps/v1/namespaces/{self.namespace}/statefulsets/{STS}")
 
 
-@pytest.fixture(scope="module", params=sorted(HELMS), ids=sorted(HELMS))
-def installed(
-    request: pytest.FixtureRequest, cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
-) -> Release:
-    """A release of BASE, installed with Helm 4 or Helm 3."""
-    helm = HELMS[request.param]
-    release = Release(
-        cluster, helm, f"{NAMESPACE}-{request.param}", tmp_path_factory.mktemp("resize")
-    )
+def install(cluster: Cluster, tmp_path: Path) -> Release:
+    """A release of BASE, installed with Helm 4."""
+    helm = HELMS["helm4"]
+    release = Release(cluster, helm, NAMESPACE, tmp_path)
     args = values_args(release.tmp, [], BASE)
     prepare(cluster, release.namespace, render(cluster, helm, release.namespace, args))
     helm_wait(cluster, helm, "install", release.namespace, str(CHART), *args)
     return release
 
 
-def test_same_storage_changes_nothing(installed: Release) -> None:
+def same_storage_changes_nothing(installed: Release) -> None:
+    """The same storage: the hook changes nothing."""
     result = run_hook(installed, BASE)
     assert result.returncode == 0, result.stderr
     assert last_line(result) == "hook=statefulset_resize level=info done: changed nothing"
 
 
-@pytest.mark.parametrize(
-    ("storage", "message"),
-    [
-        (
-            {"imageCache": {"size": "1G"}},
-            "imageCache.size adds the volume glance-cache to pods that are running, which "
-            "Kubernetes cannot do. Upgrade with the API's replicas at 0 first (its pods stop), "
-            "then upgrade again with the replicas wanted",
-        ),
-        (
-            {"storageClass": STORAGE_CLASSES[1]},
-            f"the claims glance-{STS}-N use StorageClass '(the default)'; a volume cannot move "
-            f"to '{STORAGE_CLASSES[1]}' in place. Keep the old storageClass, or move the images: "
-            "back them up, uninstall, delete the claims, install again",
-        ),
-    ],
-    ids=["new-claim", "other-class"],
+REFUSED = (
+    (
+        {"imageCache": {"size": "1G"}},
+        "imageCache.size adds the volume glance-cache to pods that are running, which "
+        "Kubernetes cannot do. Upgrade with the API's replicas at 0 first (its pods stop), "
+        "then upgrade again with the replicas wanted",
+    ),
+    (
+        {"storageClass": STORAGE_CLASSES[1]},
+        f"the claims glance-{STS}-N use StorageClass '(the default)'; a volume cannot move "
+        f"to '{STORAGE_CLASSES[1]}' in place. Keep the old storageClass, or move the images: "
+        "back them up, uninstall, delete the claims, install again",
+    ),
 )
-def test_a_change_no_volume_can_take_is_refused_before_anything_changes(
+
+
+def a_change_no_volume_can_take_is_refused_before_anything_changes(
     installed: Release, storage: dict[str, str], message: str
 ) -> None:
+    """A new claim template, another class: refused, the claims and StatefulSet untouched."""
     before = claim_sizes(installed)
     result = run_hook(installed, with_storage(**storage))
     assert result.returncode == 1
@@ -186,7 +179,8 @@ def test_a_change_no_volume_can_take_is_refused_before_anything_changes(
     assert installed.statefulset() is not None
 
 
-def test_a_larger_size_expands_the_claims_and_keeps_the_pods(installed: Release) -> None:
+def a_larger_size_expands_the_claims_and_keeps_the_pods(installed: Release) -> None:
+    """A larger size: the claims expand, the upgrade re-creates the StatefulSet, no pod stops."""
     pods = pod_uids(installed)
     assert len(pods) == 2
     values = with_storage(storageRequest="2G")
@@ -212,7 +206,7 @@ def test_a_larger_size_expands_the_claims_and_keeps_the_pods(installed: Release)
     assert json.loads(status.stdout)["info"]["status"] == "deployed"
 
 
-def test_a_smaller_size_keeps_the_claims_and_changes_the_template(installed: Release) -> None:
+def a_smaller_size_keeps_the_claims_and_changes_the_template(installed: Release) -> None:
     """As a rollback of the larger size does: nothing shrinks, later claims are smaller."""
     pods = pod_uids(installed)
     result = run_hook(installed, BASE)
@@ -223,3 +217,16 @@ def test_a_smaller_size_keeps_the_claims_and_changes_the_template(installed: Rel
     template = installed.statefulset()["spec"]["volumeClaimTemplates"][0]["spec"]
     assert template["resources"]["requests"] == {"storage": "1G"}
     assert pod_uids(installed) == pods
+
+
+def test_the_hook_takes_each_change_of_storage_as_a_volume_can(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """On one release, in order: no change, the changes no volume can take, a larger size, then
+    the smaller one again."""
+    installed = install(cluster, tmp_path)
+    same_storage_changes_nothing(installed)
+    for storage, message in REFUSED:
+        a_change_no_volume_can_take_is_refused_before_anything_changes(installed, storage, message)
+    a_larger_size_expands_the_claims_and_keeps_the_pods(installed)
+    a_smaller_size_keeps_the_claims_and_changes_the_template(installed)

@@ -1,12 +1,13 @@
-"""`helm upgrade` through a matrix of changes, then `helm rollback`, with Helm 4 and 3.
+"""`helm upgrade` through a matrix of changes, then `helm rollback`, with Helm 4 (Helm 3's
+upgrade of the defaults is in test_install.py).
 
-One release per Helm starts from BASE. Each change is an upgrade with --wait; applied means
-the objects on the server are then those of `helm template` with the new values and every
-pod of the new revision is Ready. A rollback to the base revision must then restore exactly
-the base objects. A change that fails is a known failure when its message is the one in
-REFUSED (marked xfail, strict); the summary prints the whole matrix. The StatefulSet resize
-hook runs for real (tests/kubernetes/hookrunner.py), so storage changes meet what a cluster
-does with them.
+Each change starts from a release of BASE of its own, in a namespace of its own, so the changes
+run side by side. The change is an upgrade with --wait; applied means the objects on the
+server are then those of `helm template` with the new values and every pod of the new revision
+is Ready. A rollback to the base revision must then restore exactly the base objects. A change
+that fails is a known failure when its message is the one in REFUSED (marked xfail, strict);
+the summary prints the whole matrix. The StatefulSet resize hook runs for real
+(tests/kubernetes/hookrunner.py), so storage changes meet what a cluster does with them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 
 from tests.conftest import CHART, HELMS
 from tests.kubernetes.cluster import STORAGE_CLASSES, Cluster
-from tests.kubernetes.hookrunner import RUNS
+from tests.kubernetes.hookrunner import runs
 from tests.kubernetes.release import (
     MATRIX,
     RELEASE,
@@ -130,7 +131,7 @@ def assert_release_is(cluster: Cluster, namespace: str, objects: list[dict[str, 
 
 
 class Base:
-    """The base release of one Helm and its render."""
+    """A release of BASE, in a namespace of its own, and its render."""
 
     def __init__(self, cluster: Cluster, helm: Path, namespace: str, tmp: Path) -> None:
         """Install BASE, with the Secrets every change needs."""
@@ -148,16 +149,15 @@ class Base:
         return render(self.cluster, self.helm, self.namespace, args)
 
 
-@pytest.fixture(scope="module", params=sorted(HELMS), ids=sorted(HELMS))
-def base(
-    request: pytest.FixtureRequest, cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Base]:
-    """The base release of one Helm, uninstalled at the end."""
-    helm = HELMS[request.param]
-    namespace = f"{request.param}-upgrades"
-    release = Base(cluster, helm, namespace, tmp_path_factory.mktemp(request.param))
+@pytest.fixture
+def base(request: pytest.FixtureRequest, cluster: Cluster, tmp_path: Path) -> Iterator[Base]:
+    """A release of BASE under Helm 4, for one change, uninstalled at the end."""
+    helm = HELMS["helm4"]
+    change = request.node.callspec.params["change"]
+    namespace = "upgrade-" + "".join(c if c.isalnum() else "-" for c in change.lower())[:40]
+    release = Base(cluster, helm, namespace.rstrip("-"), tmp_path)
     yield release
-    run_helm(cluster, helm, "uninstall", RELEASE, "-n", namespace, "--wait", check=False)
+    run_helm(cluster, helm, "uninstall", RELEASE, "-n", release.namespace, "--wait", check=False)
 
 
 def cases() -> list[Any]:
@@ -175,14 +175,14 @@ def cases() -> list[Any]:
 def test_upgrade_then_rollback(base: Base, change: str) -> None:
     """Upgrade with one change, check it is applied, roll back, check the base is restored."""
     cluster, helm, namespace = base.cluster, base.helm, base.namespace
-    helm_id = "helm3" if helm.name == "helm3" else "helm4"
+    helm_id = "helm4"
     row = MATRIX.setdefault(change, {})
     undo = UNDONE.get(change)
     if undo:
         MATRIX.setdefault(undo, {})
     args = values_args(base.tmp, [], merged(BASE, CHANGES[change]))
     start = time.monotonic()
-    runs = len(RUNS)
+    before = len(runs(cluster))
     refused = None
     try:
         helm_wait(
@@ -195,7 +195,8 @@ def test_upgrade_then_rollback(base: Base, change: str) -> None:
         )
     except HelmError as exc:
         message = short(str(exc))
-        hook = [out for pod, code, out in RUNS[runs:] if pod.startswith(f"{namespace}/") and code]
+        ran = runs(cluster)[before:]
+        hook = [out for pod, code, out in ran if pod.startswith(f"{namespace}/") and code]
         if hook:
             message = f"{message}; resize hook: {hook[-1].splitlines()[-1]}"
         updates = failed_updates(cluster, namespace)

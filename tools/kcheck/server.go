@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -131,11 +132,19 @@ func (s *ServerChecker) Check(doc []byte) Result {
 		FieldManager:    "kcheck",
 		FieldValidation: "Strict",
 	})
+	// Pod Security admission's warnings (workloads) and refusals (pods) say again what the
+	// local evaluation of the namespace's level found, with the fields it reads.
 	for _, w := range s.warnings.take() {
-		res.Warnings = append(res.Warnings, Finding{Message: w})
+		if !strings.Contains(w, "PodSecurity") {
+			res.Warnings = append(res.Warnings, Finding{Message: w})
+		}
 	}
 	if err != nil {
-		res.Errors = append(res.Errors, refusal(err)...)
+		for _, f := range refusal(err) {
+			if !strings.Contains(f.Message, "violates PodSecurity") {
+				res.Errors = append(res.Errors, f)
+			}
+		}
 	}
 	return res
 }
