@@ -20,7 +20,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +151,8 @@ def cluster() -> Iterator[Cluster]:
 
 @dataclasses.dataclass
 class Deployment:
-    """An installed release: its rendered objects, API processes and catalog URLs."""
+    """An installed release: its rendered objects, API processes and catalog URLs; `others`
+    holds the pods of the APIs started besides the published one, by API name."""
 
     objects: list[dict[str, Any]]
     apis: dict[str, ApiProcess]
@@ -159,6 +160,7 @@ class Deployment:
     replicas: dict[str, list[ApiProcess]]
     db_sync: subprocess.CompletedProcess[str]
     registration: subprocess.CompletedProcess[str]
+    others: dict[str, list[ApiProcess]] = dataclasses.field(default_factory=dict)
 
     def restart(self, cluster: Cluster, instance: str = "single") -> ApiProcess:
         """What a rolling restart does to an instance's first pod: it stops, and a new one
@@ -197,6 +199,7 @@ def install(
     started: list[ApiProcess],
     api: str = "default",
     scheme: str = "http",
+    others: Sequence[str] = (),
 ) -> Deployment:
     """Install a release on the loopback services (MariaDB, Keystone, memcached host:port).
 
@@ -206,8 +209,9 @@ def install(
     ports (free ones on 127.0.0.1). Pods run one WSGI daemon process unless `values` sets
     wsgi.processes. A single API's pod serves both URLs on one port, as two names: the public
     URL is 127.0.0.1, the internal one localhost. The first replica of an instance listens on
-    its endpoint's port, the others on ports of their own. Each API process is added to
-    `started` as soon as it runs, for the caller to stop.
+    its endpoint's port, the others on ports of their own. The pods of the APIs named in
+    `others` (edge APIs, say) start too, each on a port of its own. Each API process is added
+    to `started` as soon as it runs, for the caller to stop.
     """
     build = values if callable(values) else (lambda _: values)
     ports = {"public": free_port(), "internal": free_port()}
@@ -231,11 +235,20 @@ def install(
     cluster.claims.clear()  # a fresh install: new volume claims
     db_sync = cluster.run_job(objects, "glance-db-sync", cluster.image.glance)
     replicas: dict[str, list[ApiProcess]] = {}
+    other_pods: dict[str, list[ApiProcess]] = {}
     for obj in objects:
         if obj["kind"] != "StatefulSet":
             continue
         labels = obj["metadata"]["labels"]
-        if labels.get("glance.openstack.org/api") != api:
+        name = labels.get("glance.openstack.org/api")
+        if name in others:
+            for replica in range(int(obj["spec"].get("replicas", 1))):
+                process = cluster.start_api(
+                    objects, obj["metadata"]["name"], free_port(), replica=replica
+                )
+                started.append(process)
+                other_pods.setdefault(name, []).append(process)
+        if name != api:
             continue
         instance = labels.get("glance.openstack.org/api-instance") or "single"
         port = ports["internal"] if instance == "internal" else ports["public"]
@@ -248,7 +261,7 @@ def install(
             replicas.setdefault(instance, []).append(process)
     registration = cluster.run_job(objects, "glance-keystone", cluster.image.base)
     processes = {instance: pods[0] for instance, pods in replicas.items()}
-    return Deployment(objects, processes, endpoints, replicas, db_sync, registration)
+    return Deployment(objects, processes, endpoints, replicas, db_sync, registration, other_pods)
 
 
 @pytest.fixture(scope="module")
@@ -259,10 +272,14 @@ def deploy(
     ends, and a failed test shows the end of their logs."""
     started: list[ApiProcess] = []
 
-    def deploy_(values: Any, api: str = "default", scheme: str = "http") -> Deployment:
+    def deploy_(
+        values: Any, api: str = "default", scheme: str = "http", others: Sequence[str] = ()
+    ) -> Deployment:
         count = len(started)
         try:
-            return install(cluster, (mariadb, keystone, memcached), values, started, api, scheme)
+            return install(
+                cluster, (mariadb, keystone, memcached), values, started, api, scheme, others
+            )
         finally:
             RUNNING.extend(started[count:])
 
