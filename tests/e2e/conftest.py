@@ -1,13 +1,15 @@
-"""End-to-end fixtures: MariaDB, Keystone and memcached once per session; Glance per module.
+"""End-to-end fixtures: MariaDB, Keystone and memcached once per session, and the Ceph clusters
+of the tests that use them; Glance per module.
 
 `deploy(values)` renders the chart with loopback addresses for the database, Keystone and
 memcached, then installs it the way Helm would: the db sync Job, the API pods (init container,
 then httpd), the Keystone registration Job. Every process is stopped when the scope ends.
 
 Run as root (private mount namespaces): `make e2e`. Besides the venv's glance, keystone and
-openstacksdk it needs Debian's mariadb-server, apache2, apache2-dev and memcached, and in the
-venv PyPI mod_wsgi (built against the venv's Python with apache2-dev's apxs) and
-python-memcached (keystonemiddleware's memcache pool, which the Glance image carries).
+openstacksdk it needs Debian's mariadb-server, apache2, apache2-dev, memcached, the Ceph
+daemons and qemu-utils, and in the venv PyPI mod_wsgi (built against the venv's Python with
+apache2-dev's apxs), python-memcached (keystonemiddleware's memcache pool, which the Glance
+image carries) and Debian's rados and rbd bindings (linked by `make e2e-deps`).
 GLANCE_E2E_KEEP=1 keeps the pods' files and logs (under /var/tmp/glance-e2e-*).
 """
 
@@ -29,6 +31,7 @@ import pytest
 from tests.e2e.deploy import ApiProcess, Cluster, DeployError, render, stop_api, work_root
 from tests.services import (
     HOST,
+    ServiceError,
     free_port,
     port_open,
     start_process,
@@ -36,6 +39,7 @@ from tests.services import (
     tail,
     wait_for,
 )
+from tests.services.ceph import CephCluster, running_clusters
 from tests.services.fixtures import running_keystone, running_mariadb
 from tests.services.keystone import Keystone
 from tests.services.mariadb import MariaDB
@@ -67,7 +71,11 @@ FIGURES: list[str] = []
 MISSING_HINT = {
     "mod_wsgi": "pip install mod_wsgi (needs apache2-dev)",
     "memcache": "pip install python-memcached",
+    "rados": "Debian's rados and rbd bindings (`make e2e-deps` links them)",
 }
+# The sites of the edge topology, each with a Ceph cluster of its own; the central one also
+# serves the single-site Ceph scenario.
+CEPH_SITES = ("central", "az1", "az2")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -147,6 +155,17 @@ def cluster() -> Iterator[Cluster]:
     """Where the rendered pods run; the user's Secret is osp-secret."""
     with work_root() as root:
         yield Cluster(root, {SECRET_NAME: SECRET})
+
+
+@pytest.fixture(scope="session")
+def ceph_sites() -> Iterator[dict[str, CephCluster]]:
+    """A one-node Ceph cluster per site, started at once, with the pools images (Glance's)
+    and vms (the clones Nova makes); stopped when the session ends."""
+    try:
+        with running_clusters(CEPH_SITES, pools=("images", "vms")) as clusters:
+            yield clusters
+    except ServiceError as exc:
+        pytest.fail(f"could not start Ceph: {exc}", pytrace=False)
 
 
 @dataclasses.dataclass
