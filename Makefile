@@ -160,7 +160,8 @@ $(VENV)/.ceph: $(VENV)/.installed | services
 	@touch $@
 
 ## e2e: the rendered chart run for real (hook Jobs, API pods under httpd + mod_wsgi,
-## the reference policy scenario); as root, in private mount namespaces
+## the reference policy scenario, the Ceph and edge scenarios on real Ceph clusters); as root,
+## in private mount namespaces
 e2e: tools services e2e-deps
 	@$(PY) -m pytest -q tests/e2e
 
