@@ -170,11 +170,13 @@ e2e: tools services e2e-deps
 k8s: helm-tools k8s-tools venv
 	@$(PY) -m pytest -q tests/kubernetes
 
-## bench: print the chart's, the hooks' and the API's serving figures (the last as root)
+## bench: print the chart's, the hooks' and the API's serving figures, the last two (file
+## store, then Ceph beside its own rbd tool) as root
 bench: tools services e2e-deps
 	@$(PY) benchmarks/bench_chart.py
 	@$(PY) benchmarks/bench_hooks.py
 	@$(PY) benchmarks/bench_serving.py
+	@$(PY) benchmarks/bench_ceph.py
 
 ## fast: the suites that need neither root nor services: generator, renders under both Helms,
 ## pod programs, golden renders, helm-unittest (about two and a half minutes warm)
