@@ -62,14 +62,21 @@ py39: venv
 glance26: venv
 	@$(PY) -m tests.services.glance26 >/dev/null
 
-## services: Debian packages the tests run for real (MariaDB, memcached, Apache httpd)
+## services: Debian packages the tests run for real (MariaDB, memcached, Apache httpd, a Ceph
+## cluster with its Python bindings and qemu-img for the image conversion plugin)
 DEBIAN_PACKAGES := mariadb-server memcached apache2 apache2-dev libapache2-mod-wsgi-py3
+# Without recommends: the tests start a mon, a mgr and an OSD, nothing Ceph recommends.
+CEPH_PACKAGES := ceph-mon ceph-osd ceph-mgr ceph-common python3-rados python3-rbd qemu-utils
 services:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-		echo "installing $$missing"; apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	@missing() { for p in "$$@"; do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done; }; \
+	base=$$(missing $(DEBIAN_PACKAGES)); ceph=$$(missing $(CEPH_PACKAGES)); \
+	if [ -n "$$base$$ceph" ]; then \
+		echo "installing" $$base $$ceph; apt-get update -qq; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		if [ -n "$$base" ]; then apt-get install -y -qq $$base >/dev/null; fi; \
+		if [ -n "$$ceph" ]; then \
+			apt-get install -y -qq --no-install-recommends $$ceph >/dev/null; fi; fi
 
 generate: venv
 	@$(CHARTGEN) build
@@ -145,14 +152,20 @@ package: helm-tools lint
 	@tools/package.sh $(CHART_URL)
 
 # mod_wsgi built against the venv's Python (it needs apxs from apache2-dev), so httpd serves
-# the venv's Glance in the end-to-end tests; and Glance 26, the release they upgrade from.
-e2e-deps: $(VENV)/.mod_wsgi glance26
+# the venv's Glance in the end-to-end tests; Debian's rados and rbd bindings linked into the
+# venv (the same Python ABI; checked), so that Glance stores into the tests' Ceph clusters; and
+# Glance 26, the release they upgrade from.
+e2e-deps: $(VENV)/.mod_wsgi $(VENV)/.ceph glance26
 $(VENV)/.mod_wsgi: $(VENV)/.installed | services
 	@$(PY) -m pip install --quiet mod_wsgi
 	@touch $@
+$(VENV)/.ceph: $(VENV)/.installed | services
+	@$(PY) -m tests.services.ceph
+	@touch $@
 
 ## e2e: the rendered chart run for real (hook Jobs, API pods under httpd + mod_wsgi,
-## the reference policy scenario); as root, in private mount namespaces
+## the reference policy scenario, the Ceph and edge scenarios on real Ceph clusters); as root,
+## in private mount namespaces
 e2e: tools services e2e-deps
 	@$(PY) -m pytest -q tests/e2e
 
@@ -161,11 +174,13 @@ e2e: tools services e2e-deps
 k8s: helm-tools k8s-tools venv
 	@$(PY) -m pytest -q $(K8S_PROCESSES) tests/kubernetes
 
-## bench: print the chart's, the hooks' and the API's serving figures (the last as root)
+## bench: print the chart's, the hooks' and the API's serving figures, the last two (file
+## store, then Ceph beside its own rbd tool) as root
 bench: tools services e2e-deps
 	@$(PY) benchmarks/bench_chart.py
 	@$(PY) benchmarks/bench_hooks.py
 	@$(PY) benchmarks/bench_serving.py
+	@$(PY) benchmarks/bench_ceph.py
 
 ## fast: the suites that need neither root nor services: generator, renders under both Helms,
 ## pod programs, golden renders, helm-unittest (about two and a half minutes warm)

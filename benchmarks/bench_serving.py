@@ -28,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -238,9 +238,11 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def release(values: dict[str, Any]) -> Iterator[tuple[Cluster, Deployment, str, Any]]:
-    """The release on loopback services; yields the cluster, the deployment, a token and
-    Keystone."""
+def release(
+    values: dict[str, Any], secrets: Mapping[str, Mapping[str, str]] | None = None
+) -> Iterator[tuple[Cluster, Deployment, str, Any]]:
+    """The release on loopback services, with the user's Secrets (osp-secret and `secrets`);
+    yields the cluster, the deployment, a token and Keystone."""
     with (
         tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp,
         running_mariadb(SECRET["DbRootPassword"]) as mariadb,
@@ -248,7 +250,7 @@ def release(values: dict[str, Any]) -> Iterator[tuple[Cluster, Deployment, str, 
         running_memcached(Path(tmp)) as memcached,
         work_root() as root,
     ):
-        cluster = Cluster(root, {SECRET_NAME: SECRET})
+        cluster = Cluster(root, {SECRET_NAME: SECRET, **(secrets or {})})
         started: list[ApiProcess] = []
         try:
             deployment = install(cluster, (mariadb, ks, memcached), values, started)

@@ -133,8 +133,9 @@ class Chart:
             path = tracer.locate(obj, list(finding.fields)) if finding.fields else None
             rule = finding.check or finding.message
             grouped.setdefault((path or "", rule, finding.dropped), []).append(finding)
-        for (path, _, _), findings in grouped.items():
-            verdict.problems.append(Diagnostic("error", path, kubecheck.describe(findings)))
+        # Sorted: Kubernetes reports a map's problems in no fixed order.
+        found = [Diagnostic("error", p, kubecheck.describe(f)) for (p, _, _), f in grouped.items()]
+        verdict.problems = sorted(found, key=lambda d: (d.path, d.message))
         return verdict
 
     def judge_values(

@@ -18,7 +18,7 @@ Usage: include "glance.validate.values" .
 */}}
 {{- define "glance.validate.values" -}}
 {{- $found := dict "problems" list -}}
-{{- range $rule := list "apiNames" "keystoneEndpoint" "extraMounts" "fileBackend" "configVariables" "applicationCredential" -}}
+{{- range $rule := list "apiNames" "keystoneEndpoint" "extraMounts" "fileBackend" "cephConfig" "configVariables" "applicationCredential" -}}
 {{- $_ := include (printf "glance.validate.%s" $rule) (dict "context" $ "found" $found) -}}
 {{- end -}}
 {{- with $found.problems -}}
@@ -123,6 +123,36 @@ Usage: $_ := include "glance.validate.fileBackend" (dict "context" $ "found" $fo
 {{- $_ := include "glance.validate.problem" (dict "found" $.found "path" $item.path "message" "a split API on the file backend loses images (its public and internal instances are different pods, each with its own store): use type single, or a shared backend in customServiceConfig ([DEFAULT] enabled_backends, e.g. rbd, swift, s3, cinder)") -}}
 {{- else if and (gt (int64 $item.replicas) 1) (not $item.storage.external) -}}
 {{- $_ := include "glance.validate.problem" (dict "found" $.found "path" $item.paths.replicas "message" (printf "%d replicas on the file backend each keep their images on their own volume, so an image uploaded through one pod cannot be read through another: use 1 replica, a shared backend in customServiceConfig, or storage.external with a volume every pod mounts (extraMounts at /var/lib/glance/images)" $item.replicas)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+An rbd store reads ceph.conf (rbd_store_ceph_conf, /etc/ceph/ceph.conf by default), and
+librados the keyring beside it: an API with one needs a volume of extraMounts mounted there on
+its pods, or Glance fails to load with nothing in its log that says why.
+Usage: $_ := include "glance.validate.cephConfig" (dict "context" $ "found" $found)
+*/}}
+{{- define "glance.validate.cephConfig" -}}
+{{- range $item := .context.glanceView.instances -}}
+{{- if has "rbd" $item.backends -}}
+{{- $dirs := list "/etc/ceph" -}}
+{{- range $conf := regexFindAll "(?m)^\\s*rbd_store_ceph_conf\\s*=\\s*\\S+" $item.customConfig -1 -}}
+{{- $dirs = append $dirs (dir (regexReplaceAll "^\\s*rbd_store_ceph_conf\\s*=\\s*" $conf "")) -}}
+{{- end -}}
+{{- $extra := dict -}}
+{{- $_ := include "glance.pod.extraMounts" (dict "context" $.context "item" $item "out" $extra) -}}
+{{- $mounted := false -}}
+{{- range $mount := $extra.mounts -}}
+{{- range $dir := $dirs -}}
+{{- if or (eq (toString $mount.mountPath) $dir) (hasPrefix (printf "%s/" $dir) (toString $mount.mountPath)) -}}
+{{- $mounted = true -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if not $mounted -}}
+{{- $_ := include "glance.validate.problem" (dict "found" $.found "path" $item.paths.customServiceConfig "message" (printf "API %s stores images in Ceph (an rbd store of [DEFAULT] enabled_backends), but no extraMounts volume of its pods is mounted at /etc/ceph, where Glance reads ceph.conf and librados the keyring: mount the Secret that holds ceph.conf and ceph.client.<rbd_store_user>.keyring there, with propagation Glance, GlanceAPI or %s (README, \"Ceph\")" $item.api $item.api)) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

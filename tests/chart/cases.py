@@ -11,10 +11,23 @@ from tests.conftest import ROOT
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 # A store every pod reads, which split APIs and several replicas need (the chart refuses them on
 # its per-pod file backend).
-SHARED_STORE = (
+SHARED_STORE_CONFIG = (
     "[DEFAULT]\nenabled_backends = default_backend:rbd\n[glance_store]\n"
     "default_backend = default_backend\n[default_backend]\nrbd_store_pool = images\n"
 )
+# Where Glance reads ceph.conf and the keyring: a Secret mounted at /etc/ceph of the API pods.
+CEPH_MOUNTS = [
+    {
+        "extraVol": [
+            {
+                "propagation": ["GlanceAPI"],
+                "volumes": [{"name": "ceph", "secret": {"secretName": "ceph-conf"}}],
+                "mounts": [{"name": "ceph", "mountPath": "/etc/ceph", "readOnly": True}],
+            }
+        ]
+    }
+]
+SHARED_STORE: dict[str, Any] = {"customServiceConfig": SHARED_STORE_CONFIG, "extraMounts": CEPH_MOUNTS}
 
 
 def apis(kind: str, count: int) -> dict[str, Any]:
@@ -35,7 +48,7 @@ def matrix() -> dict[str, dict[str, Any]]:
     ):
         values: dict[str, Any] = {"glanceAPIs": apis(kind, count)}
         if kind != "single" or count > 1:
-            values["customServiceConfig"] = SHARED_STORE
+            values.update(SHARED_STORE)
         if cache:
             values["imageCache"] = {"size": "5G"}
         if quotas:
@@ -88,7 +101,7 @@ def matrix() -> dict[str, dict[str, Any]]:
     # Volumes for the instances propagation names: the API, one instance, every instance of a
     # kind; and replicas on the file backend, over a volume every pod mounts.
     out["propagation-to-instances"] = {
-        "customServiceConfig": SHARED_STORE,
+        "customServiceConfig": SHARED_STORE_CONFIG,
         "glanceAPIs": {"default": {"type": "split"}},
         "extraMounts": [
             {

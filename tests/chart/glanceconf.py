@@ -63,7 +63,10 @@ stores = {}
 for ext in sorted(multi_backend.extension.ExtensionManager("glance_store.drivers").names()):
     cls = multi_backend._load_multi_store(None, ext, False)
     if cls is not None and getattr(cls, "OPTIONS", None) is not None:
-        stores[ext] = sorted(o.dest for o in cls.OPTIONS) + ["store_description"]
+        # A store of enabled_backends also takes the options every store has there
+        # (store_description, weight).
+        options = [*cls.OPTIONS, *(getattr(cls, "MULTI_BACKEND_OPTIONS", None) or [])]
+        stores[ext] = sorted(o.dest for o in options)
 data = {
     "options": {g: sorted({n for o in v["opts"] for n in (o["name"], o["dest"])})
                 for g, v in data["options"].items()},

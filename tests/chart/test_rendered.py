@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests import kcheck
-from tests.chart.cases import SHARED_STORE, all_cases
+from tests.chart.cases import SHARED_STORE, SHARED_STORE_CONFIG, all_cases
 from tests.chart.glanceconf import option_data, problems
 from chartgen import kubecheck
 from tests.chart.rendering import config_secrets, helm_template, render, render_text
@@ -99,19 +99,19 @@ def checksums(values: dict) -> dict[str, str]:
 
 
 def test_a_config_change_rolls_exactly_the_workloads_it_touches() -> None:
-    store = {"customServiceConfig": SHARED_STORE}
+    store = SHARED_STORE
     base = {**store, "glanceAPIs": {"central": {"type": "split"}, "edge1": {"type": "edge"}}}
     before = checksums(base)
     api_change = {
         **store,
         "glanceAPIs": {
             "central": {"type": "split"},
-            "edge1": {"type": "edge", "customServiceConfig": SHARED_STORE + "debug = true\n"},
+            "edge1": {"type": "edge", "customServiceConfig": SHARED_STORE_CONFIG + "debug = true\n"},
         },
     }
     after = checksums(api_change)
     assert {n for n in before if before[n] != after[n]} == {"glance-edge1-edge-api"}
-    everywhere = checksums({**base, "customServiceConfig": SHARED_STORE + "debug = true\n"})
+    everywhere = checksums({**base, "customServiceConfig": SHARED_STORE_CONFIG + "debug = true\n"})
     assert all(before[n] != everywhere[n] for n in before)
     assert checksums(base) == before
 
@@ -120,7 +120,7 @@ def test_a_new_application_credential_secret_rolls_the_pods_that_use_it() -> Non
     """The Secret's name is in the config: naming a new credential rolls the pods reading it
     (the old one stays valid while they roll), and only those."""
     apis = {"central": {"type": "single"}, "edge1": {"type": "edge"}}
-    base = {"customServiceConfig": SHARED_STORE, "glanceAPIs": apis}
+    base = {**SHARED_STORE, "glanceAPIs": apis}
     before = checksums(base)
 
     def with_credential(secret: str) -> dict[str, str]:

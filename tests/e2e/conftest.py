@@ -1,13 +1,15 @@
-"""End-to-end fixtures: MariaDB, Keystone and memcached once per session; Glance per module.
+"""End-to-end fixtures: MariaDB, Keystone and memcached once per session, and the Ceph clusters
+of the tests that use them; Glance per module.
 
 `deploy(values)` renders the chart with loopback addresses for the database, Keystone and
 memcached, then installs it the way Helm would: the db sync Job, the API pods (init container,
 then httpd), the Keystone registration Job. Every process is stopped when the scope ends.
 
 Run as root (private mount namespaces): `make e2e`. Besides the venv's glance, keystone and
-openstacksdk it needs Debian's mariadb-server, apache2, apache2-dev and memcached, and in the
-venv PyPI mod_wsgi (built against the venv's Python with apache2-dev's apxs) and
-python-memcached (keystonemiddleware's memcache pool, which the Glance image carries).
+openstacksdk it needs Debian's mariadb-server, apache2, apache2-dev, memcached, the Ceph
+daemons and qemu-utils, and in the venv PyPI mod_wsgi (built against the venv's Python with
+apache2-dev's apxs), python-memcached (keystonemiddleware's memcache pool, which the Glance
+image carries) and Debian's rados and rbd bindings (linked by `make e2e-deps`).
 GLANCE_E2E_KEEP=1 keeps the pods' files and logs (under /var/tmp/glance-e2e-*).
 """
 
@@ -20,7 +22,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ import pytest
 from tests.e2e.deploy import ApiProcess, Cluster, DeployError, render, stop_api, work_root
 from tests.services import (
     HOST,
+    ServiceError,
     free_port,
     port_open,
     start_process,
@@ -36,6 +39,7 @@ from tests.services import (
     tail,
     wait_for,
 )
+from tests.services.ceph import CephCluster, running_clusters
 from tests.services.fixtures import running_keystone, running_mariadb
 from tests.services.keystone import Keystone
 from tests.services.mariadb import MariaDB
@@ -67,7 +71,11 @@ FIGURES: list[str] = []
 MISSING_HINT = {
     "mod_wsgi": "pip install mod_wsgi (needs apache2-dev)",
     "memcache": "pip install python-memcached",
+    "rados": "Debian's rados and rbd bindings (`make e2e-deps` links them)",
 }
+# The sites of the edge topology, each with a Ceph cluster of its own; the central one also
+# serves the single-site Ceph scenario.
+CEPH_SITES = ("central", "az1", "az2")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -149,9 +157,21 @@ def cluster() -> Iterator[Cluster]:
         yield Cluster(root, {SECRET_NAME: SECRET})
 
 
+@pytest.fixture(scope="session")
+def ceph_sites() -> Iterator[dict[str, CephCluster]]:
+    """A one-node Ceph cluster per site, started at once, with the pools images (Glance's)
+    and vms (the clones Nova makes); stopped when the session ends."""
+    try:
+        with running_clusters(CEPH_SITES, pools=("images", "vms")) as clusters:
+            yield clusters
+    except ServiceError as exc:
+        pytest.fail(f"could not start Ceph: {exc}", pytrace=False)
+
+
 @dataclasses.dataclass
 class Deployment:
-    """An installed release: its rendered objects, API processes and catalog URLs."""
+    """An installed release: its rendered objects, API processes and catalog URLs; `others`
+    holds the pods of the APIs started besides the published one, by API name."""
 
     objects: list[dict[str, Any]]
     apis: dict[str, ApiProcess]
@@ -159,6 +179,7 @@ class Deployment:
     replicas: dict[str, list[ApiProcess]]
     db_sync: subprocess.CompletedProcess[str]
     registration: subprocess.CompletedProcess[str]
+    others: dict[str, list[ApiProcess]] = dataclasses.field(default_factory=dict)
 
     def restart(self, cluster: Cluster, instance: str = "single") -> ApiProcess:
         """What a rolling restart does to an instance's first pod: it stops, and a new one
@@ -197,6 +218,7 @@ def install(
     started: list[ApiProcess],
     api: str = "default",
     scheme: str = "http",
+    others: Sequence[str] = (),
 ) -> Deployment:
     """Install a release on the loopback services (MariaDB, Keystone, memcached host:port).
 
@@ -206,8 +228,9 @@ def install(
     ports (free ones on 127.0.0.1). Pods run one WSGI daemon process unless `values` sets
     wsgi.processes. A single API's pod serves both URLs on one port, as two names: the public
     URL is 127.0.0.1, the internal one localhost. The first replica of an instance listens on
-    its endpoint's port, the others on ports of their own. Each API process is added to
-    `started` as soon as it runs, for the caller to stop.
+    its endpoint's port, the others on ports of their own. The pods of the APIs named in
+    `others` (edge APIs, say) start too, each on a port of its own. Each API process is added
+    to `started` as soon as it runs, for the caller to stop.
     """
     build = values if callable(values) else (lambda _: values)
     ports = {"public": free_port(), "internal": free_port()}
@@ -231,11 +254,20 @@ def install(
     cluster.claims.clear()  # a fresh install: new volume claims
     db_sync = cluster.run_job(objects, "glance-db-sync", cluster.image.glance)
     replicas: dict[str, list[ApiProcess]] = {}
+    other_pods: dict[str, list[ApiProcess]] = {}
     for obj in objects:
         if obj["kind"] != "StatefulSet":
             continue
         labels = obj["metadata"]["labels"]
-        if labels.get("glance.openstack.org/api") != api:
+        name = labels.get("glance.openstack.org/api")
+        if name in others:
+            for replica in range(int(obj["spec"].get("replicas", 1))):
+                process = cluster.start_api(
+                    objects, obj["metadata"]["name"], free_port(), replica=replica
+                )
+                started.append(process)
+                other_pods.setdefault(name, []).append(process)
+        if name != api:
             continue
         instance = labels.get("glance.openstack.org/api-instance") or "single"
         port = ports["internal"] if instance == "internal" else ports["public"]
@@ -248,7 +280,7 @@ def install(
             replicas.setdefault(instance, []).append(process)
     registration = cluster.run_job(objects, "glance-keystone", cluster.image.base)
     processes = {instance: pods[0] for instance, pods in replicas.items()}
-    return Deployment(objects, processes, endpoints, replicas, db_sync, registration)
+    return Deployment(objects, processes, endpoints, replicas, db_sync, registration, other_pods)
 
 
 @pytest.fixture(scope="module")
@@ -259,10 +291,14 @@ def deploy(
     ends, and a failed test shows the end of their logs."""
     started: list[ApiProcess] = []
 
-    def deploy_(values: Any, api: str = "default", scheme: str = "http") -> Deployment:
+    def deploy_(
+        values: Any, api: str = "default", scheme: str = "http", others: Sequence[str] = ()
+    ) -> Deployment:
         count = len(started)
         try:
-            return install(cluster, (mariadb, keystone, memcached), values, started, api, scheme)
+            return install(
+                cluster, (mariadb, keystone, memcached), values, started, api, scheme, others
+            )
         finally:
             RUNNING.extend(started[count:])
 

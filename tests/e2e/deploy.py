@@ -48,7 +48,7 @@ from tests.conftest import CHART, HELMS, helm_env
 from tests.e2e import sandbox
 from tests.e2e.pod import ContainerView, Pod, find
 from tests.manifest import objects as manifest_objects
-from tests.services import HOST, tail
+from tests.services import HOST, free_port, tail
 
 GLANCE_UID = 42415
 # The glance user's home in the Glance image, where Glance keeps its staging area.
@@ -273,9 +273,11 @@ class Cluster:
         port: int,
         timeout: float = 240,
         replica: int = 0,
+        wait: bool = True,
     ) -> ApiProcess:
         """Run an API pod (replica `replica` of the StatefulSet): its init containers, then
-        httpd serving the rendered WSGI script."""
+        httpd serving the rendered WSGI script; with wait, return once its readiness probe
+        answers 200."""
         if self.image.wsgi is None:
             raise DeployError("mod_wsgi for the venv's Python is missing: pip install mod_wsgi")
         pod = self.pod(objects, "StatefulSet", statefulset, f"{statefulset}-{replica}")
@@ -319,11 +321,12 @@ class Cluster:
                 preexec_fn=_start_session,
             )
         api = ApiProcess(pod.name, port, process, log, init_output, scheme)
-        try:
-            wait_ready(api, probe["path"], timeout)
-        except Exception:
-            stop_api(api)
-            raise
+        if wait:
+            try:
+                wait_ready(api, probe["path"], timeout)
+            except Exception:
+                stop_api(api)
+                raise
         return api
 
 
@@ -363,6 +366,43 @@ def wait_ready(api: ApiProcess, path: str, timeout: float) -> None:
         if time.monotonic() > deadline:
             raise DeployError(f"{api.name} not ready after {timeout:.0f} s:\n{tail(api.log, 60)}")
         time.sleep(0.2)
+
+
+def liveness_window(objects: Sequence[Mapping[str, Any]], pod: ApiProcess) -> tuple[int, int]:
+    """Seconds from a pod's start to the liveness probe's last failure before the kubelet
+    restarts it, and the readiness probe's timeout, as the chart renders them."""
+    statefulset = find(objects, "StatefulSet", pod.name.rsplit("-", 1)[0])
+    (container,) = statefulset["spec"]["template"]["spec"]["containers"]
+    live = container["livenessProbe"]
+    window = live["initialDelaySeconds"] + live["periodSeconds"] * (live["failureThreshold"] - 1)
+    return window, container["readinessProbe"]["timeoutSeconds"]
+
+
+def healthcheck(api: ApiProcess, timeout: float) -> int | None:
+    """The status of GET /healthcheck (what the chart's probes ask), None when the pod did not
+    answer within timeout seconds."""
+    try:
+        with urllib.request.urlopen(f"{api.url}/healthcheck", timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def another_pod(
+    cluster: Cluster, objects: Sequence[Mapping[str, Any]], pod: ApiProcess
+) -> Iterator[ApiProcess]:
+    """A second replica of a running pod's StatefulSet on a free port, started without waiting
+    for it to be ready (as a pod that is added or rescheduled starts); stopped when the block
+    ends."""
+    statefulset = pod.name.rsplit("-", 1)[0]
+    new = cluster.start_api(objects, statefulset, free_port(), replica=1, wait=False)
+    try:
+        yield new
+    finally:
+        stop_api(new)
 
 
 def stop_api(api: ApiProcess) -> None:

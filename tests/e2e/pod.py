@@ -2,11 +2,12 @@
 
 Given a rendered workload (StatefulSet, Deployment, Job or CronJob) and the other rendered
 objects, `Pod` lays each volume out in a directory the way the kubelet would (Secret and
-ConfigMap keys as files with their defaultMode and the fsGroup, emptyDirs and volume claims as
-empty directories shared by the pod's containers) and `Pod.container()` returns what one
-container sees: every mount (pod path -> host path), the environment built from the container
-spec (secretKeyRef read from the user's Secrets, which the chart never renders), the command
-and the user it runs as. Nothing here runs anything; see sandbox.py.
+ConfigMap keys, alone or projected together, as files with their defaultMode and the fsGroup,
+emptyDirs and volume claims as empty directories shared by the pod's containers) and
+`Pod.container()` returns what one container sees: every mount (pod path -> host path), the
+environment built from the container spec (secretKeyRef read from the user's Secrets, which the
+chart never renders), the command and the user it runs as. Nothing here runs anything; see
+sandbox.py.
 """
 
 from __future__ import annotations
@@ -274,6 +275,10 @@ class Pod:
             else:
                 data = self._configmap_data(source["name"])
             self._write_keys(path, data, source)
+        elif "projected" in volume:
+            projected = volume["projected"]
+            for source in projected.get("sources", []):
+                self._write_projected(path, source, projected.get("defaultMode", DEFAULT_FILE_MODE))
         elif "emptyDir" in volume:
             self._own_dir(path, 0o777)
         elif "persistentVolumeClaim" in volume:
@@ -291,6 +296,18 @@ class Pod:
             os.chown(path, 0, int(self.fs_group))
             mode |= 0o2070
         os.chmod(path, mode)
+
+    def _write_projected(self, path: Path, source: Mapping[str, Any], default_mode: int) -> None:
+        """Write the keys of one Secret or ConfigMap source of a projected volume."""
+        if "secret" in source:
+            ref = source["secret"]
+            data = self._secret_data(ref["name"], ref.get("optional", False))
+        elif "configMap" in source:
+            ref = source["configMap"]
+            data = self._configmap_data(ref["name"])
+        else:
+            raise PodError(f"projected source {sorted(source)} not supported")
+        self._write_keys(path, data, {"defaultMode": default_mode, "items": ref.get("items")})
 
     def _write_keys(self, path: Path, data: Mapping[str, bytes], source: Mapping[str, Any]) -> None:
         """Write Secret/ConfigMap keys (or the listed items) as files."""

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tests.chart.cases import SHARED_STORE
 from tests.conftest import CHART, HELMS
 from tests.kubernetes.cluster import Cluster
 from tests.kubernetes.hookrunner import runs
@@ -29,12 +30,8 @@ from tests.kubernetes.release import (
 )
 
 NAMESPACE = "password-rollout"
-RBD = (
-    "[DEFAULT]\nenabled_backends = default_backend:rbd\n[glance_store]\n"
-    "default_backend = default_backend\n[default_backend]\nrbd_store_pool = images\n"
-)
 VALUES: dict[str, Any] = {
-    "customServiceConfig": RBD,
+    **SHARED_STORE,
     "glanceAPIs": {"default": {"type": "split", "replicas": 2}},
 }
 STATEFULSETS = ("glance-default-external-api", "glance-default-internal-api")

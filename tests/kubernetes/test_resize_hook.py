@@ -15,18 +15,15 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from tests.chart.cases import SHARED_STORE
 from tests.conftest import CHART, HELMS, ROOT
 from tests.kubernetes.cluster import HOST, STORAGE_CLASSES, Cluster
 from tests.kubernetes.release import helm_wait, prepare, render, run_helm, values_args
 from tests.services import py39
 
 NAMESPACE = "resize-hook"
-RBD = (
-    "[DEFAULT]\nenabled_backends = default_backend:rbd\n[glance_store]\n"
-    "default_backend = default_backend\n[default_backend]\nrbd_store_pool = images\n"
-)
 BASE: dict[str, Any] = {
-    "customServiceConfig": RBD,
+    **SHARED_STORE,
     "glanceAPIs": {"default": {"type": "single", "replicas": 2}},
     "storage": {"storageRequest": "1G"},
 }

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tests.chart.cases import SHARED_STORE, SHARED_STORE_CONFIG
 from tests.conftest import CHART, HELMS
 from tests.kubernetes.cluster import STORAGE_CLASSES, Cluster
 from tests.kubernetes.hookrunner import runs
@@ -41,15 +42,8 @@ from tests.kubernetes.release import (
 )
 
 # A shared (rbd) backend, so that every API type and replica count is valid.
-RBD = """[DEFAULT]
-enabled_backends = default_backend:rbd
-[glance_store]
-default_backend = default_backend
-[default_backend]
-rbd_store_pool = images
-"""
 BASE: dict[str, Any] = {
-    "customServiceConfig": RBD,
+    **SHARED_STORE,
     "glanceAPIs": {"default": {"type": "split", "replicas": 1}},
 }
 TLS = {
@@ -62,7 +56,9 @@ TLS = {
 # name -> values merged over BASE.
 CHANGES: dict[str, dict[str, Any]] = {
     "replicas 1 -> 3": {"glanceAPIs": {"default": {"replicas": 3}}},
-    "customServiceConfig": {"customServiceConfig": RBD + "rbd_store_chunk_size = 4\n"},
+    "customServiceConfig": {
+        "customServiceConfig": SHARED_STORE_CONFIG + "rbd_store_chunk_size = 4\n"
+    },
     "API type split -> single": {"glanceAPIs": {"default": {"type": "single"}}},
     "add an API": {"glanceAPIs": {"second": {"type": "single", "replicas": 1}}},
     "image": {"containerImage": "quay.io/podified-antelope-centos9/openstack-glance-api:v2"},
