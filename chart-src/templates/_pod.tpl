@@ -321,7 +321,10 @@ Usage: include "glance.pod.probes" (dict "context" $ "item" $item "scheme" "HTTP
 {{- define "glance.pod.probes" -}}
 {{- $v := .context.Values -}}
 {{- $http := dict "path" "/healthcheck" "port" .context.glanceView.constants.portName "scheme" .scheme -}}
-{{- $readiness := $v.probes.readiness | default (dict "httpGet" $http "periodSeconds" 10 "timeoutSeconds" 5 "failureThreshold" 3) -}}
+{{- /* Ready while the default store answers too (pod/glance_wsgi.py): a pod whose Ceph is
+       down leaves its Service; alive while Glance answers, so it is not restarted for it. */ -}}
+{{- $ready := merge (dict "path" "/healthcheck/store") $http -}}
+{{- $readiness := $v.probes.readiness | default (dict "httpGet" $ready "periodSeconds" 10 "timeoutSeconds" 5 "failureThreshold" 3) -}}
 {{- $liveness := $v.probes.liveness | default (dict "httpGet" $http "initialDelaySeconds" 5 "periodSeconds" 30 "timeoutSeconds" 10 "failureThreshold" 3) -}}
 {{- $given := (.item.settings.override | default dict).probes | default dict -}}
 {{- $plan := list (list "readinessProbe" $readiness $given.readinessProbes) (list "livenessProbe" $liveness $given.livenessProbes) -}}

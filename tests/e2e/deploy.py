@@ -345,8 +345,9 @@ def glance_loads(log: str) -> set[str]:
 
 
 def wait_ready(api: ApiProcess, path: str, timeout: float) -> None:
-    """Poll the readiness probe's path until it answers 200; a 5xx means the pod never will.
-    Like the kubelet, an HTTPS probe does not verify the certificate."""
+    """Poll the readiness probe's path until it answers 200; a 5xx but 503 (its store does not
+    answer yet) means the pod never will. Like the kubelet, an HTTPS probe does not verify the
+    certificate."""
     deadline = time.monotonic() + timeout
     unverified = ssl._create_unverified_context()
     while True:
@@ -357,7 +358,7 @@ def wait_ready(api: ApiProcess, path: str, timeout: float) -> None:
                 if response.status == 200:
                     return
         except urllib.error.HTTPError as exc:
-            if exc.code >= 500:
+            if exc.code >= 500 and exc.code != 503:
                 raise DeployError(
                     f"{api.name}: GET {path} answered {exc.code}:\n{tail(api.log, 60)}"
                 ) from None
@@ -378,11 +379,11 @@ def liveness_window(objects: Sequence[Mapping[str, Any]], pod: ApiProcess) -> tu
     return window, container["readinessProbe"]["timeoutSeconds"]
 
 
-def healthcheck(api: ApiProcess, timeout: float) -> int | None:
-    """The status of GET /healthcheck (what the chart's probes ask), None when the pod did not
-    answer within timeout seconds."""
+def healthcheck(api: ApiProcess, timeout: float, path: str = "/healthcheck") -> int | None:
+    """The status of GET path (/healthcheck, what the liveness probe asks; /healthcheck/store,
+    what the readiness probe asks), None when the pod did not answer within timeout seconds."""
     try:
-        with urllib.request.urlopen(f"{api.url}/healthcheck", timeout=timeout) as response:
+        with urllib.request.urlopen(f"{api.url}{path}", timeout=timeout) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return exc.code

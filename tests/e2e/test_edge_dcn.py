@@ -34,6 +34,9 @@ from tests.e2e.users import connect, glance, image_json, project_user, upload, w
 from tests.services.ceph import CephCluster
 from tests.services.keystone import Keystone
 
+# What the chart's readiness probe asks: whether the pod's default store answers.
+READY = "/healthcheck/store"
+
 PROJECT, USER = "project-edge", "project-edge-member"
 EXAMPLE = ROOT / "examples" / "edge-dcn.yaml"
 EDGES = CEPH_SITES[1:]
@@ -147,16 +150,17 @@ def test_one_edge_cluster_down(
     ceph_sites: dict[str, CephCluster],
 ) -> None:
     """With az1's Ceph stopped: the central API and az2 keep serving, and a central pod that
-    starts meanwhile becomes ready without az1's store; az1's running pod still answers its
-    probes and image metadata, and a download with an error instead of hanging; an az1 pod that
-    starts meanwhile is not ready and logs why before its liveness probe would restart it. Once
-    az1's Ceph is back, that pod becomes ready without a restart, and both az1 pods serve the
-    image az1's cluster still holds."""
+    starts meanwhile becomes ready without az1's store; az1's running pod stays alive and
+    answers image metadata, a download with an error instead of hanging, but reports not ready
+    within its liveness window and logs why; an az1 pod that starts meanwhile is not ready and
+    logs why before its liveness probe would restart it. Once az1's Ceph is back, both az1 pods
+    become ready without a restart and serve the image az1's cluster still holds."""
     az1 = ceph_sites["az1"]
     running = release.others["az1"][0]
     window, timeout = liveness_window(release.objects, running)
     token = connect(keystone, USER, PROJECT).auth_token
     az1.pause()
+    paused = time.monotonic()
     with contextlib.ExitStack() as stack:
         stack.callback(lambda: az1.processes or az1.start())
         central = member(keystone)
@@ -165,6 +169,12 @@ def test_one_edge_cluster_down(
         assert upload(central, "edge-during-outage", DATA[:4096]).status == "active"
         assert healthcheck(running, timeout) == 200
         assert image_json(edge(keystone, release, "az1"), everywhere)["status"] == "active"
+        while healthcheck(running, timeout, READY) != 503:
+            assert time.monotonic() - paused < window, "the running pod still reports ready"
+            time.sleep(1)
+        unready = time.monotonic() - paused
+        assert "the default store does not answer; not ready" in running.log.read_text()
+        assert healthcheck(running, timeout) == 200
         download = stack.enter_context(ThreadPoolExecutor(1)).submit(
             requests.get, f"{running.url}/v2/images/{everywhere}/file",
             headers={"X-Auth-Token": token}, timeout=120,
@@ -177,24 +187,26 @@ def test_one_edge_cluster_down(
         probes = []
         while "Error connecting to ceph cluster" not in new_edge.log.read_text():
             assert time.monotonic() - started < window, "no reason logged in the window"
-            probes.append(healthcheck(new_edge, timeout))
+            probes.append(healthcheck(new_edge, timeout, READY))
             time.sleep(1)
         logged = time.monotonic() - started
-        probes.append(healthcheck(new_edge, timeout))
+        probes.append(healthcheck(new_edge, timeout, READY))
         assert 200 not in probes
-        while healthcheck(new_central, timeout) != 200:
+        while healthcheck(new_central, timeout, READY) != 200:
             assert time.monotonic() - started < window, "the central pod is not ready"
             time.sleep(1)
         assert member(keystone, new_central.url).image.download_image(everywhere).content == DATA
         assert download.result().status_code == 500
         az1.start()
         back = time.monotonic()
-        while healthcheck(new_edge, timeout) != 200:
-            assert time.monotonic() - back < window, "not ready once its Ceph is back"
-            time.sleep(1)
+        for pod in (new_edge, running):
+            while healthcheck(pod, timeout, READY) != 200:
+                assert time.monotonic() - back < window, f"{pod.name} not ready once Ceph is back"
+                time.sleep(1)
         FIGURES.append(
-            f"edge pod starting without its Ceph: reason logged after {logged:.0f} s (liveness "
-            f"window {window} s), ready {time.monotonic() - back:.0f} s after its Ceph was back"
+            f"edge site without its Ceph: a running pod not ready after {unready:.0f} s, a "
+            f"starting one logged why after {logged:.0f} s (liveness window {window} s); both "
+            f"ready {time.monotonic() - back:.0f} s after its Ceph was back"
         )
         served = [
             member(keystone, pod.url).image.download_image(everywhere).content == DATA
