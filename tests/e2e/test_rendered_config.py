@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
+from tests.chart.cases import SHARED_STORE
 from tests.e2e.deploy import render
 
 # Every instance type: split (external + internal), single and edge, on a store the split API
-# may use.
+# may use (Ceph, its files mounted).
 VALUES = {
-    "customServiceConfig": (
-        "[DEFAULT]\nenabled_backends = ceph:rbd\n[glance_store]\ndefault_backend = ceph\n"
-    ),
+    **SHARED_STORE,
     "glanceAPIs": {"a": {"type": "split"}, "b": {"type": "single"}, "c": {"type": "edge"}},
 }
 LOCATIONS = ("show_image_direct_url", "show_multiple_locations")
