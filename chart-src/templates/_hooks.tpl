@@ -312,7 +312,7 @@ Usage: include "glance.hooks.rolloutEnv" .
   valueFrom:
     fieldRef:
       fieldPath: metadata.namespace
-{{ include "glance.pod.secretEnv" (dict "context" . "name" "DB_PASSWORD" "key" $v.passwordSelectors.database) }}
+{{ include "glance.pod.databasePasswordEnv" (dict "context" .) }}
 {{- if $password }}
 {{- $watched = append $watched "SERVICE_PASSWORD" }}
 {{ include "glance.pod.secretEnv" (dict "context" . "name" "SERVICE_PASSWORD" "key" $v.passwordSelectors.service) }}

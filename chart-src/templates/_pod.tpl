@@ -63,20 +63,32 @@ Usage: include "glance.pod.networks" (dict "context" $ "networks" $list)
 {{- end -}}
 
 {{/*
-An env var read from a key of the user's Secret. With "named" true, also `<name>_KEY` holding
-"<secret>/<key>", which the hooks name in their messages.
-Usage: include "glance.pod.secretEnv" (dict "context" $ "name" "DB_PASSWORD" "key" .Values.passwordSelectors.database "named" false)
+An env var read from a key of the user's Secret (values secret, or the Secret "secret" names).
+With "named" true, also `<name>_KEY` holding "<secret>/<key>", which the hooks name in their
+messages.
+Usage: include "glance.pod.secretEnv" (dict "context" $ "name" "OS_PASSWORD" "key" .Values.passwordSelectors.admin "named" false)
 */}}
 {{- define "glance.pod.secretEnv" -}}
+{{- $secret := .secret | default .context.Values.secret -}}
 - name: {{ .name }}
   valueFrom:
     secretKeyRef:
-      name: {{ .context.Values.secret | quote }}
+      name: {{ $secret | quote }}
       key: {{ .key | quote }}
 {{- if .named }}
 - name: {{ .name }}_KEY
-  value: {{ printf "%s/%s" .context.Values.secret .key | quote }}
+  value: {{ printf "%s/%s" $secret .key | quote }}
 {{- end }}
+{{- end -}}
+
+{{/*
+DB_PASSWORD: the database account's password, from database.secret when set, else from
+values secret (key passwordSelectors.database).
+Usage: include "glance.pod.databasePasswordEnv" (dict "context" $ "named" false)
+*/}}
+{{- define "glance.pod.databasePasswordEnv" -}}
+{{- $v := .context.Values -}}
+{{ include "glance.pod.secretEnv" (dict "context" .context "name" "DB_PASSWORD" "key" $v.passwordSelectors.database "named" .named "secret" $v.database.secret) }}
 {{- end -}}
 
 {{/*
@@ -95,7 +107,7 @@ Usage: include "glance.pod.databaseEnv" (dict "context" $ "named" false)
   value: {{ $db.name | quote }}
 - name: DB_USER
   value: {{ $db.account | quote }}
-{{ include "glance.pod.secretEnv" (dict "context" .context "name" "DB_PASSWORD" "key" .context.Values.passwordSelectors.database "named" .named) }}
+{{ include "glance.pod.databasePasswordEnv" (dict "context" .context "named" .named) }}
 {{- end -}}
 
 {{/*

@@ -114,11 +114,14 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
            <fullname>-<api>-<instance> runs a StatefulSet of that name for a single API, and
            of that name with "-api" for the others. */ -}}
     {{- $workload := printf "%s-%s-%s%s" $fullname $name $inst (ternary "" "-api" (eq $inst "single")) -}}
-    {{- $prefix := printf "%s-%s" $fullname $name -}}
+    {{- /* The endpoint Services: <prefix>-<api>-<endpoint>, <prefix>-<endpoint> for the older
+           layout, the prefix endpointServicePrefix or the full name. */ -}}
+    {{- $servicePrefix := $v.endpointServicePrefix | default $fullname -}}
+    {{- $prefix := printf "%s-%s" $servicePrefix $name -}}
     {{- if $legacy -}}
       {{- $_ := include "glance.values.overlay" (dict "base" $settings "over" (get $legacyInstances $inst)) -}}
       {{- $workload = printf "%s-%s-api" $fullname $inst -}}
-      {{- $prefix = $fullname -}}
+      {{- $prefix = $servicePrefix -}}
     {{- end -}}
     {{- /* Where the user wrote this API, and where each setting it takes from the top level
            or from its own values came from, for messages: the key given, deprecated or not. */ -}}
