@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import click
 
-from chartgen import assemble, convert, helmvalues, kubecheck, verdict
+from chartgen import (
+    adoption_plan,
+    adoption_steps,
+    assemble,
+    convert,
+    dbaccount,
+    helmvalues,
+    inventory,
+    kubeapi,
+    kubecheck,
+    verdict,
+)
 from chartgen.crd import load_yaml
-from chartgen.errors import ChartgenError, InputError, ValidationFailed
+from chartgen.errors import ChartgenError, Diagnostic, InputError, ValidationFailed
 
 
 def fail(error: ChartgenError) -> None:
@@ -103,6 +117,12 @@ pod_security_option = click.option(
     show_default=True,
     help="The Pod Security level the namespace enforces.",
 )
+kubernetes_option = click.option(
+    "--kubernetes/--no-kubernetes",
+    default=True,
+    show_default=True,
+    help="Also run Kubernetes' validation and Pod Security checks on the render (bin/kcheck).",
+)
 kubeconfig_option = click.option(
     "--kubeconfig",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -143,21 +163,19 @@ def report(result: verdict.Verdict, source: str) -> None:
 
 @main.command("convert")
 @click.argument("resource", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument(
-    "topologies", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("related", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--kubernetes/--no-kubernetes",
-    default=True,
-    show_default=True,
-    help="Also run Kubernetes' validation on the render (bin/kcheck).",
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the values to this file, only when they have no problem.",
 )
+@kubernetes_option
 @pod_security_option
 @chart_option
 def convert_command(
     resource: Path,
-    topologies: tuple[Path, ...],
+    related: tuple[Path, ...],
     output: Path | None,
     kubernetes: bool,
     pod_security: str,
@@ -166,30 +184,35 @@ def convert_command(
     """Print chart values for a Glance RESOURCE (a whole resource or its spec), and every
     problem installing them would meet; exit 1 when there is one.
 
-    Each TOPOLOGIES file holds the Topology resources its topologyRefs name (one or more
-    documents, or a List, as `kubectl get topology -o yaml` prints them); their affinity and
-    topologySpreadConstraints are written in the topologyRefs' place."""
+    RELATED files hold the resources the Glance names (documents, or Lists, as `kubectl get
+    -o yaml` prints them): the Topology resources of its topologyRefs, whose affinity and
+    topologySpreadConstraints are written in their place, and its MariaDBAccount (with, if
+    given, that account's Secret), whose user and password Secret the values then name."""
     document = load_yaml(resource)
     target, judges = chart_and_judges(chart, kubernetes, pod_security, None)
-    spec, warnings = convert.adapt(convert.spec_of(document, str(resource)), target.schema)
-    given = [t for f in topologies for t in convert.topologies_in(read_text(f), str(f))]
     whole = convert.is_resource(document)
     metadata = (document.get("metadata") or {}) if whole else {}
+    namespace = metadata.get("namespace")
+    spec, warnings = convert.adapt(convert.spec_of(document, str(resource)), target.schema)
+    given = convert.Related.read([(read_text(f), str(f)) for f in related])
     spec, inlined = convert.inline_topologies(
-        spec, given, metadata.get("namespace"), str(resource), "spec." if whole else ""
+        spec, given.topologies, namespace, str(resource), "spec." if whole else ""
     )
-    for warning in warnings + inlined:
+    spec, database = dbaccount.with_account(
+        spec, given.accounts, given.secrets, namespace, str(resource), "uid" in metadata
+    )
+    for warning in warnings + inlined + database:
         click.echo(f"warning: {resource}: {warning}", err=True)
     header = (
         f"# Values for the Glance chart, from Glance {metadata.get('name') or resource.name}.\n"
     )
     text = header + convert.to_yaml(spec)
+    if not output:
+        click.echo(text, nl=False)
+    report(target.judge_values(spec, namespace or "default", judges), str(resource))
     if output:
         output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
-    namespace = metadata.get("namespace") or "default"
-    report(target.judge_values(spec, namespace, judges), str(resource))
+        click.echo(f"wrote {output}", err=True)
 
 
 def read_text(path: Path) -> str:
@@ -210,12 +233,7 @@ def read_text(path: Path) -> str:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A values file; repeat to layer several, as with helm.",
 )
-@click.option(
-    "--kubernetes/--no-kubernetes",
-    default=True,
-    show_default=True,
-    help="Also run Kubernetes' validation and Pod Security checks on the render.",
-)
+@kubernetes_option
 @namespace_option
 @pod_security_option
 @kubeconfig_option
@@ -255,3 +273,172 @@ def load_yaml_or_none(path: Path) -> Any:
         return load_yaml(path)
     except InputError:
         return None
+
+
+@main.command("adopt")
+@click.argument("glance")
+@click.option("-n", "--namespace", required=True, help="The namespace of the Glance resource.")
+@click.option("--release", help="Name of the release to install; default: the Glance's name.")
+@click.option(
+    "-f",
+    "--values",
+    "files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A values file layered over the converted values; repeat for several, as with helm.",
+)
+@click.option(
+    "--unmount",
+    multiple=True,
+    metavar="CLAIM",
+    help="A claim of images the release may stop mounting (its images stay on it).",
+)
+@click.option(
+    "--operator",
+    metavar="NAMESPACE/NAME",
+    help="The glance-operator's Deployment (default: the one named"
+    f" {adoption_steps.OPERATOR_DEPLOYMENT}); `none` when it no longer runs.",
+)
+@click.option("--apply", "apply_", is_flag=True, help="Carry the plan out; without it, print it.")
+@click.option("--timeout", default=600, show_default=True, help="Seconds to wait for each step.")
+@click.option("--helm", "helm_binary", help="The helm to install with (Helm 4, or Helm 3.17+).")
+@click.option("--kubectl", default="kubectl", show_default=True, help="The kubectl to use.")
+@click.option("--kubeconfig", help="The kubeconfig kubectl and helm use.")
+@click.option("--context", help="The kubeconfig context kubectl and helm use.")
+@kubernetes_option
+@pod_security_option
+@chart_option
+def adopt_command(
+    glance: str,
+    namespace: str,
+    release: str | None,
+    files: tuple[Path, ...],
+    unmount: tuple[str, ...],
+    operator: str | None,
+    apply_: bool,
+    timeout: int,
+    helm_binary: str | None,
+    kubectl: str,
+    kubeconfig: str | None,
+    context: str | None,
+    kubernetes: bool,
+    pod_security: str,
+    chart: Path,
+) -> None:
+    """Move the running glance-operator deployment of Glance GLANCE to a release of the chart.
+
+    Prints the plan: the values to install, what happens to each object the operator made and
+    to each pod; refuses (exit 1) when the release would drop something the deployment uses.
+    With --apply it then stops the operator, hands the Keystone catalog over, installs with
+    --take-ownership and removes the Glance resources. Safe to run again at any point."""
+    target, judges = chart_and_judges(chart, kubernetes, pod_security, None)
+    release = release or glance
+    helm = helm_command(helm_binary or target.helm, kubeconfig, context)
+    with kubeapi.connect(kubectl, kubeconfig, context) as api:
+        recorded = adoption_steps.read_record(api, namespace, release)
+        live = inventory.read(api, namespace, glance)
+        if recorded is None and live is None:
+            if release_exists(helm, release, namespace):
+                click.echo(
+                    f"No Glance {glance} in {namespace}; release {release} is there:"
+                    " nothing to adopt."
+                )
+                return
+            raise InputError(f"no Glance {glance} in namespace {namespace}")
+        if recorded is None and release_exists(helm, release, namespace):
+            raise InputError(
+                f"release {release} already exists in {namespace}, and no adoption is under"
+                " way: pick another name with --release"
+            )
+        inv = recorded or live
+        assert inv is not None
+        moved_on = recorded is not None and live is not None
+        if moved_on and inventory.uid_of(live.glance) != inventory.uid_of(recorded.glance):
+            raise InputError(
+                f"Glance {glance} is not the one whose adoption is under way (ConfigMap"
+                f" {adoption_steps.record_name(release)}): delete that ConfigMap to start over"
+            )
+        deployment = None if operator == "none" else adoption_steps.find_operator(api, operator)
+        webhooks = adoption_steps.glance_webhooks(api, namespace)
+        with tempfile.TemporaryDirectory(prefix="chartgen-adopt-") as tmp:
+            plan = adoption_plan.make(
+                inv, release, namespace, target, Path(tmp), list(files), judges, set(unmount)
+            )
+            if deployment is not None:
+                plan.actions.insert(0, adoption_steps.operator_action(deployment))
+            elif webhooks and operator != "none":
+                plan.refusals.append(no_operator(webhooks))
+            plan.actions[1:1] = [
+                adoption_plan.Action("unregister", kind, f"{config}", f"webhook {hook}")
+                for kind, config, hook in webhooks
+            ]
+            if recorded is not None:
+                click.echo(
+                    f"Resuming the adoption kept in ConfigMap"
+                    f" {adoption_steps.record_name(release)}.\n"
+                )
+            click.echo(adoption_plan.describe(plan), nl=False)
+            if plan.refusals:
+                raise ValidationFailed(
+                    f"the move is refused: {len(plan.refusals)} problem(s)", plan.refusals
+                )
+            if not apply_:
+                click.echo("Nothing was changed: run again with --apply to carry it out.")
+                return
+            install = [*helm, "upgrade", "--install", release, str(target.path)]
+            install += ["-n", namespace, "--take-ownership", "--wait", "--timeout", f"{timeout}s"]
+            if helm_major(helm) >= 4:
+                install.append("--force-conflicts")
+            for f in plan.files:
+                install += ["-f", str(f)]
+            steps = adoption_steps.Steps(
+                api, plan, helm, install, deployment, webhooks, timeout, click.echo
+            )
+            steps.run()
+
+
+def helm_command(binary: str, kubeconfig: str | None, context: str | None) -> list[str]:
+    """helm with the cluster's flags."""
+    command = [binary]
+    if kubeconfig:
+        command.append(f"--kubeconfig={kubeconfig}")
+    if context:
+        command.append(f"--kube-context={context}")
+    return command
+
+
+def helm_major(helm: list[str]) -> int:
+    """The major version of helm; Helm 3 older than 3.17 (no --take-ownership) is refused."""
+    out = subprocess.run(
+        [*helm, "version", "--template", "{{.Version}}"], capture_output=True, text=True
+    )
+    version = out.stdout.strip().lstrip("v").split(".")
+    try:
+        major, minor = int(version[0]), int(version[1])
+    except (ValueError, IndexError):
+        raise InputError(f"cannot tell the version of {helm[0]}: {out.stderr.strip()}") from None
+    if (major, minor) < (3, 17):
+        raise InputError(f"{helm[0]} is v{major}.{minor}: --take-ownership needs Helm 3.17+")
+    return major
+
+
+def release_exists(helm: list[str], release: str, namespace: str) -> bool:
+    """Whether helm knows a release of that name in the namespace."""
+    out = subprocess.run(
+        [*helm, "status", release, "-n", namespace, "-o", "json"],
+        capture_output=True,
+        text=True,
+    )
+    return out.returncode == 0 and bool(json.loads(out.stdout or "{}"))
+
+
+def no_operator(webhooks: list[tuple[str, str, str]]) -> Diagnostic:
+    """The refusal when Glance webhooks are registered but no operator Deployment is found."""
+    kind, config, hook = webhooks[0]
+    return Diagnostic(
+        "error",
+        "",
+        f"the glance-operator's webhooks are registered ({hook} of {kind} {config}) but no"
+        f" Deployment {adoption_steps.OPERATOR_DEPLOYMENT} was found: name it with --operator"
+        " NAMESPACE/NAME, or pass --operator none if it no longer runs",
+    )

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from chartgen import dbaccount
 from chartgen.aliases import SCHEMA_KEY, Alias
 from chartgen.errors import Diagnostic, InputError
 
@@ -16,9 +17,13 @@ KIND = "Glance"
 # What the operator's own samples set on an API that its CRD does not have: its API server
 # drops it on the way in, and so does convert.
 IGNORED_PER_API = ("preserveJobs",)
-# Objects the operator's defaulting webhook writes, empty, on every API, that the chart does
-# not take: empty, they set nothing.
-EMPTY_DEFAULTS_PER_API = ("auth",)
+# Where the operator's defaulting webhook writes empty values on every Glance it admits: at the
+# top level (its imageCache, when none is given) and on every API. Empty strings and mappings
+# there mean "not set" to the operator and to the chart alike, so convert drops them; what the
+# webhook writes that is not empty (apiTimeout, dbPurge, quotas at 0, the cache schedules of an
+# API) means the same in the chart and is kept.
+WEBHOOK_EMPTIES_TOP = ("imageCache",)
+WEBHOOK_EMPTIES_PER_API = ("auth", "imageCache", "override", "resources", "storage", "tls")
 
 
 def spec_of(document: Any, source: str) -> dict[str, Any]:
@@ -98,15 +103,50 @@ def move(spec: dict[str, Any], alias: Alias) -> tuple[dict[str, Any], str]:
     return renamed(spec, alias.old, head, moved), f"{alias.old} is {where}: moved to {alias.new}"
 
 
+def emptied(value: Any, path: str) -> tuple[Any, list[str]]:
+    """`value` without its empty strings and mappings (mappings left empty by that included),
+    and the paths dropped, the outermost of each; None when nothing is left."""
+    if value == "" or value == {}:
+        return None, [path]
+    if not isinstance(value, dict):
+        return value, []
+    out, dropped = {}, []
+    for key, item in value.items():
+        kept, gone = emptied(item, f"{path}.{key}")
+        dropped += gone
+        if kept is not None:
+            out[key] = kept
+    return (out, dropped) if out else (None, [path])
+
+
+def drop_empties(holder: dict[str, Any], keys: tuple[str, ...], prefix: str) -> list[str]:
+    """Drop, in place, the empty values under `keys` of `holder`; one warning per path."""
+    warnings = []
+    for key in keys:
+        if key not in holder:
+            continue
+        kept, dropped = emptied(holder[key], prefix + key)
+        if kept is None:
+            del holder[key]
+        else:
+            holder[key] = kept
+        warnings += [
+            f"dropped {path}: empty, as the operator's defaulting webhook writes it; it sets"
+            " nothing, in the operator as in the chart"
+            for path in dropped
+        ]
+    return warnings
+
+
 def adapt(spec: dict[str, Any], schema: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """The spec as the chart takes it, and one warning per path changed or dropped.
 
-    Drops what the operator ignores too (IGNORED_PER_API, EMPTY_DEFAULTS_PER_API), moves each
-    renamed key the chart's schema names (its aliases) to its new place, and says so of the
-    older layout, which it keeps: moving it would rename the objects it creates.
+    Drops what the operator ignores too (IGNORED_PER_API, and the empty values its webhook
+    writes), moves each renamed key the chart's schema names (its aliases) to its new place,
+    and says so of the older layout, which it keeps: moving it would rename its objects.
     """
     out = copy.deepcopy(spec)
-    warnings = []
+    warnings = drop_empties(out, WEBHOOK_EMPTIES_TOP, "")
     for alias in aliases_of(schema):
         if not given(out.get(alias.old)):
             continue
@@ -129,13 +169,7 @@ def adapt(spec: dict[str, Any], schema: dict[str, Any]) -> tuple[dict[str, Any],
                     f"dropped glanceAPIs.{name}.{key}: the operator's Glance CRD has no such"
                     " field, so its API server drops it too"
                 )
-        for key in EMPTY_DEFAULTS_PER_API:
-            if api.get(key) == {}:
-                del api[key]
-                warnings.append(
-                    f"dropped glanceAPIs.{name}.{key}: empty, as the operator's defaulting"
-                    " webhook writes it; it sets nothing"
-                )
+        warnings += drop_empties(api, WEBHOOK_EMPTIES_PER_API, f"glanceAPIs.{name}.")
     return out, warnings
 
 
@@ -209,9 +243,9 @@ def topology_of(document: Any, source: str) -> Topology:
     return Topology(source, name, str(namespace) if namespace else None, spec)
 
 
-def topologies_in(text: str, source: str) -> list[Topology]:
-    """The Topology resources of a file: one or more documents, each a Topology or a List of
-    them (what `kubectl get topology -o yaml` prints without a name)."""
+def documents_in(text: str, source: str) -> list[Any]:
+    """The objects of a file: one or more documents, each an object or a List of them (what
+    `kubectl get <kind> -o yaml` prints without a name)."""
     try:
         documents = [d for d in yaml.safe_load_all(text) if d is not None]
     except yaml.YAMLError as exc:
@@ -220,9 +254,49 @@ def topologies_in(text: str, source: str) -> list[Topology]:
     for document in documents:
         listed = isinstance(document, dict) and str(document.get("kind", "")).endswith("List")
         found += (document.get("items") or []) if listed else [document]
+    return found
+
+
+def topologies_in(text: str, source: str) -> list[Topology]:
+    """The Topology resources of a file, as documents_in reads them."""
+    found = documents_in(text, source)
     if not found:
         raise InputError(f"{source}: holds no Topology")
     return [topology_of(d, source) for d in found]
+
+
+@dataclass
+class Related:
+    """The resources a Glance names, given beside it: Topologies, its MariaDBAccount and
+    that account's Secret (each Secret with the file it came from)."""
+
+    topologies: list[Topology]
+    accounts: list[dbaccount.Account]
+    secrets: list[tuple[dict[str, Any], str]]
+
+    @classmethod
+    def read(cls, files: list[tuple[str, str]]) -> Related:
+        """The resources of files given as (text, source); another kind is refused."""
+        out = cls([], [], [])
+        for text, source in files:
+            documents = documents_in(text, source)
+            if not documents:
+                raise InputError(f"{source}: holds no resource")
+            for document in documents:
+                kind = document.get("kind") if isinstance(document, dict) else None
+                if dbaccount.is_account(document):
+                    out.accounts.append(dbaccount.account_of(document, source))
+                elif kind == "Secret" and document.get("apiVersion") == "v1":
+                    out.secrets.append((document, source))
+                elif kind == TOPOLOGY_KIND:
+                    out.topologies.append(topology_of(document, source))
+                else:
+                    raise InputError(
+                        f"{source}: holds a {kind!r}; beside the Glance, convert takes the"
+                        f" resources it names: {TOPOLOGY_KIND}, {dbaccount.KIND} and the"
+                        " account's Secret"
+                    )
+        return out
 
 
 def spliced(mapping: dict[str, Any], key: str, items: dict[str, Any]) -> dict[str, Any]:

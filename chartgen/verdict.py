@@ -74,9 +74,11 @@ class Chart:
             return [Diagnostic("error", "", "the values are nested too deeply to check")]
         return sorted(set(found), key=lambda d: (d.path, d.message))
 
-    def render(self, files: list[Path], namespace: str) -> subprocess.CompletedProcess[str]:
-        """`helm template glance <chart> --namespace NAMESPACE -f FILES`."""
-        args = [self.helm, "template", RELEASE, str(self.path), "--namespace", namespace]
+    def render(
+        self, files: list[Path], namespace: str, release: str = RELEASE
+    ) -> subprocess.CompletedProcess[str]:
+        """`helm template RELEASE <chart> --namespace NAMESPACE -f FILES`."""
+        args = [self.helm, "template", release, str(self.path), "--namespace", namespace]
         for f in files:
             args += ["-f", str(f)]
         return subprocess.run(args, capture_output=True, text=True, check=False)
@@ -93,15 +95,16 @@ class Chart:
         files: list[Path],
         namespace: str = "default",
         kubernetes: Kubernetes | None = None,
+        release: str = RELEASE,
     ) -> Verdict:
-        """The verdict on the values of `files`."""
+        """The verdict on the values of `files`, for a release of that name."""
         verdict = Verdict(judged_by=["the chart's schema"])
         given, merged = self.read(files)
         verdict.problems = self.schema_problems(merged)
         if verdict.problems:
             return verdict  # helm stops here too: the templates never see these values
         verdict.judged_by.append("the chart's rules")
-        rendered = self.render(files, namespace)
+        rendered = self.render(files, namespace, release)
         if rendered.returncode != 0:
             named = refusal.chart_rules(rendered.stderr)
             lines = [ln for ln in rendered.stderr.strip().splitlines() if ln.strip()]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from chartgen import dbaccount
 from chartgen.convert import (
     DEFAULT_SPREAD_SELECTOR,
     Topology,
@@ -61,12 +63,14 @@ def test_what_the_operator_ignores_is_dropped_with_one_warning_per_path() -> Non
         }
     }
     adapted, warnings = adapt(spec, SCHEMA)
-    assert adapted == {"glanceAPIs": {"a": {"override": {"probes": {}}}, "b": {"replicas": 2}}}
+    assert adapted == {"glanceAPIs": {"a": {}, "b": {"replicas": 2}}}
     assert warnings == [
         "dropped glanceAPIs.a.preserveJobs: the operator's Glance CRD has no such field, so its"
         " API server drops it too",
         "dropped glanceAPIs.a.auth: empty, as the operator's defaulting webhook writes it; it"
-        " sets nothing",
+        " sets nothing, in the operator as in the chart",
+        "dropped glanceAPIs.a.override: empty, as the operator's defaulting webhook writes it;"
+        " it sets nothing, in the operator as in the chart",
     ]
     assert spec["glanceAPIs"]["a"]["preserveJobs"] is False  # the input is left alone
 
@@ -284,3 +288,51 @@ def test_a_topology_ref_the_chart_cannot_place_is_refused(spec: dict, message: s
 def test_a_topology_given_twice_is_refused() -> None:
     with pytest.raises(InputError, match="Topology 'zones' of namespace openstack is given twice"):
         inline_topologies({}, [topology("zones"), topology("zones")], "openstack", "g.yaml")
+
+
+ACCOUNT = {
+    "apiVersion": "mariadb.openstack.org/v1beta1",
+    "kind": "MariaDBAccount",
+    "metadata": {"name": "glance", "namespace": "openstack"},
+    "spec": {"userName": "glance_cb33", "secret": "glance-db-secret"},
+}
+
+
+def account_secret(name: str = "glance-db-secret", key: str = "DatabasePassword") -> dict:
+    """A Secret as mariadb-operator writes an account's."""
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "data": {key: "eA=="}}
+
+
+def test_the_account_sets_the_user_and_the_password_secret() -> None:
+    account = dbaccount.account_of(ACCOUNT, "a.yaml")
+    spec = {"databaseAccount": "glance", "passwordSelectors": {"service": "GlancePassword"}}
+    out, warnings = dbaccount.with_account(
+        spec, [account], [(account_secret(), "a.yaml")], "openstack", "g.yaml"
+    )
+    assert out == {
+        "databaseAccount": "glance_cb33",
+        "passwordSelectors": {"service": "GlancePassword", "database": "DatabasePassword"},
+        "database": {"secret": "glance-db-secret", "create": False},
+    }
+    assert len(warnings) == 3 and "checked in a.yaml" in warnings[1]
+
+
+@pytest.mark.parametrize(
+    ("spec", "secrets", "message"),
+    [
+        ({"databaseAccount": "other"}, [], "the Glance logs in with MariaDBAccount 'other'"),
+        ({}, [account_secret("x")], "Secret 'x' is not the Secret of MariaDBAccount 'glance'"),
+        ({}, [account_secret(key="password")], "has no key DatabasePassword"),
+    ],
+)
+def test_an_account_that_does_not_fit_is_refused(spec: dict, secrets: list, message: str) -> None:
+    account = dbaccount.account_of(ACCOUNT, "a.yaml")
+    given = [(s, "a.yaml") for s in secrets]
+    with pytest.raises(InputError, match=re.escape(message)):
+        dbaccount.with_account(spec, [account], given, "openstack", "g.yaml")
+
+
+def test_without_the_account_an_admitted_glance_gets_a_warning_and_a_draft_none() -> None:
+    _, warnings = dbaccount.with_account({}, [], [], "openstack", "g.yaml")
+    assert warnings and "kubectl get mariadbaccount glance" in warnings[0]
+    assert dbaccount.with_account({}, [], [], None, "g.yaml", admitted=False) == ({}, [])

@@ -17,6 +17,12 @@ from tests.conftest import CHART, ROOT
 OPERATOR = ROOT / "tests" / "data" / "operator"
 
 RESOURCES = reference.resources()
+# What convert says of a Glance read back from a cluster without its MariaDBAccount.
+MISSING_ACCOUNT = (
+    "databaseAccount: 'glance' names a MariaDBAccount, whose user mariadb-operator named"
+    " glance_<4 hex>: give the account after the resource (`kubectl get mariadbaccount glance -n"
+    " <namespace> -o yaml`), or the chart logs in as the user 'glance'"
+)
 
 
 def convert(tmp_path: Path, text: str, *topologies: Path) -> object:
@@ -69,7 +75,10 @@ def test_a_resource_read_back_from_an_operator_cluster_converts(helm: Path, tmp_
         where + "dropped glanceAPIs.default.preserveJobs: the operator's Glance CRD has no such"
         " field, so its API server drops it too",
         where + "dropped glanceAPIs.default.auth: empty, as the operator's defaulting webhook"
-        " writes it; it sets nothing",
+        " writes it; it sets nothing, in the operator as in the chart",
+        where + "dropped glanceAPIs.default.override: empty, as the operator's defaulting"
+        " webhook writes it; it sets nothing, in the operator as in the chart",
+        where + MISSING_ACCOUNT,
         f"{resource}: judged by the chart's schema",
         f"Error: {resource}: 1 problem(s)",
         "  notificationsBus.transportURLSecret: a RabbitMQ cluster name alone is not enough,"
@@ -107,6 +116,7 @@ def test_topology_refs_are_inlined_from_the_topology_file_and_render(
         f" ({topologies})",
         where + f"glanceAPIs.edge1.topologySpreadConstraints: set empty: Topology 'glance-edge'"
         f" ({topologies}) has none, and an API's topologyRef replaces the top-level one whole",
+        where + MISSING_ACCOUNT,
     ]
     values = tmp_path / "values.yaml"
     values.write_text(converted.stdout)
@@ -158,3 +168,59 @@ def test_the_guide_shows_the_refusal_of_a_missing_topology(
     assert converted.exit_code == 1
     guide = (ROOT / "docs" / "migration.md").read_text()
     assert f"$ .venv/bin/chartgen convert glance.yaml\n{converted.stderr}```" in guide
+
+
+REAL = OPERATOR / "real"
+
+
+def recorded_objects(layout: str) -> list[dict]:
+    """What the operator made for a recorded layout (tests/data/operator/real)."""
+    return [d for d in yaml.safe_load_all((REAL / layout / "inventory.yaml").read_text()) if d]
+
+
+@pytest.mark.parametrize("layout", ["single", "split", "edge", "two"])
+def test_a_glance_the_operator_admitted_converts_with_its_account(
+    layout: str, tmp_path: Path
+) -> None:
+    """The Glance as the operator's webhook left it: each empty value it wrote dropped with a
+    warning, the database user and password Secret those of its MariaDBAccount; the chart's
+    verdict is then only about what the chart itself refuses."""
+    objects = recorded_objects(layout)
+    glance = next(o for o in objects if o["kind"] == "Glance")
+    account = next(o for o in objects if o["kind"] == "MariaDBAccount")
+    secret = next(o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] ==
+                  account["spec"]["secret"])  # fmt: skip
+    related = tmp_path / "account.yaml"
+    related.write_text(yaml.safe_dump_all([account, secret]))
+    converted = convert(tmp_path, yaml.safe_dump(glance), related)
+    warnings = [line for line in converted.stderr.splitlines() if line.startswith("warning:")]
+    dropped = [w.split(": ")[2].removeprefix("dropped ") for w in warnings if ": dropped " in w]
+    apis = glance["spec"]["glanceAPIs"]
+    expected = [] if glance["spec"]["imageCache"]["size"] else ["imageCache"]
+    for api in apis:
+        expected += [f"glanceAPIs.{api}.{key}" for key in ("auth", "override", "resources")]
+        expected += [f"glanceAPIs.{api}.{key}" for key in ("storage", "tls")]
+        if not apis[api]["imageCache"]["size"]:
+            expected.append(f"glanceAPIs.{api}.imageCache.size")
+    assert sorted(dropped) == sorted(expected)
+    values = yaml.safe_load(converted.stdout)
+    assert values["databaseAccount"] == account["spec"]["userName"]
+    assert values["database"] == {"secret": "glance-db-secret", "create": False}
+    assert values["passwordSelectors"] == {"service": "GlancePassword",
+                                           "database": "DatabasePassword"}  # fmt: skip
+    if layout == "single":  # 2 replicas, each keeping its images on its own volume
+        assert converted.exit_code == 1
+        assert "glanceAPIs.default.replicas: 2 replicas on the file backend" in converted.stderr
+    else:
+        assert converted.exit_code == 0, converted.stderr
+
+
+def test_output_is_written_only_for_values_without_a_problem(tmp_path: Path) -> None:
+    glance = next(o for o in recorded_objects("single") if o["kind"] == "Glance")
+    resource = tmp_path / "glance.yaml"
+    resource.write_text(yaml.safe_dump(glance))
+    out = tmp_path / "values.yaml"
+    args = ["convert", str(resource), "-o", str(out), "--chart", str(CHART)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert not out.exists(), "values with a problem were written"

@@ -16,8 +16,9 @@ import subprocess
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -451,6 +452,15 @@ class Cluster:
     def get(self, path: str) -> Any:
         """GET a path; None when it does not exist."""
         return self.request("GET", path)
+
+    def watch(self, path: str, seconds: int) -> Iterator[dict[str, Any]]:
+        """The watch events of a collection path ({type, object}) for `seconds`."""
+        query = urllib.parse.urlencode({"watch": "1", "timeoutSeconds": str(seconds)})
+        req = urllib.request.Request(self._url(f"{path}?{query}"))
+        with urllib.request.urlopen(req, context=self._ssl, timeout=seconds + 30) as stream:
+            for line in stream:
+                if line.strip():
+                    yield json.loads(line)
 
     def kubectl(
         self, *args: str, stdin: str | None = None, check: bool = True
