@@ -216,6 +216,14 @@ def read_text(path: Path) -> str:
     show_default=True,
     help="Also run Kubernetes' validation and Pod Security checks on the render.",
 )
+@click.option(
+    "-a",
+    "--api-versions",
+    "api_versions",
+    multiple=True,
+    help="An API version the cluster serves beyond Kubernetes' own (a CRD's, such as "
+    "gateway.networking.k8s.io/v1), as with helm template; repeat for several.",
+)
 @namespace_option
 @pod_security_option
 @kubeconfig_option
@@ -223,6 +231,7 @@ def read_text(path: Path) -> str:
 def validate_command(
     files: tuple[Path, ...],
     kubernetes: bool,
+    api_versions: tuple[str, ...],
     namespace: str,
     pod_security: str,
     kubeconfig: Path | None,
@@ -244,7 +253,7 @@ def validate_command(
             )
     target, judges = chart_and_judges(chart, kubernetes, pod_security, kubeconfig)
     source = ", ".join(str(f) for f in files)
-    report(target.judge(list(files), namespace, judges), source)
+    report(target.judge(list(files), namespace, judges, api_versions), source)
     click.echo(f"{source}: valid")
 
 

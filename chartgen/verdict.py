@@ -74,9 +74,14 @@ class Chart:
             return [Diagnostic("error", "", "the values are nested too deeply to check")]
         return sorted(set(found), key=lambda d: (d.path, d.message))
 
-    def render(self, files: list[Path], namespace: str) -> subprocess.CompletedProcess[str]:
-        """`helm template glance <chart> --namespace NAMESPACE -f FILES`."""
+    def render(
+        self, files: list[Path], namespace: str, api_versions: tuple[str, ...] = ()
+    ) -> subprocess.CompletedProcess[str]:
+        """`helm template glance <chart> --namespace NAMESPACE -f FILES`, the cluster serving
+        API_VERSIONS beside Kubernetes' own (`--api-versions`, as `helm install` learns them
+        from the cluster)."""
         args = [self.helm, "template", RELEASE, str(self.path), "--namespace", namespace]
+        args += [f"--api-versions={v}" for v in api_versions]
         for f in files:
             args += ["-f", str(f)]
         return subprocess.run(args, capture_output=True, text=True, check=False)
@@ -93,15 +98,16 @@ class Chart:
         files: list[Path],
         namespace: str = "default",
         kubernetes: Kubernetes | None = None,
+        api_versions: tuple[str, ...] = (),
     ) -> Verdict:
-        """The verdict on the values of `files`."""
+        """The verdict on the values of `files` (on a cluster that also serves API_VERSIONS)."""
         verdict = Verdict(judged_by=["the chart's schema"])
         given, merged = self.read(files)
         verdict.problems = self.schema_problems(merged)
         if verdict.problems:
             return verdict  # helm stops here too: the templates never see these values
         verdict.judged_by.append("the chart's rules")
-        rendered = self.render(files, namespace)
+        rendered = self.render(files, namespace, api_versions)
         if rendered.returncode != 0:
             named = refusal.chart_rules(rendered.stderr)
             lines = [ln for ln in rendered.stderr.strip().splitlines() if ln.strip()]
