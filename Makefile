@@ -17,11 +17,12 @@ export HELM_CACHE_HOME := $(CURDIR)/.helm/cache
 export HELM_CONFIG_HOME := $(CURDIR)/.helm/config
 export HELM_DATA_HOME := $(CURDIR)/.helm/data
 
-.PHONY: chart tools venv py39 glance26 helm-tools argocheck kcheck kube-score registry fuzz go-test package services e2e e2e-deps generate lint lint-platform preview test check-generated \
+.PHONY: chart tools venv py39 glance26 helm-tools argocheck kcheck kube-score registry fuzz go-test package publish services e2e e2e-deps generate diagrams lint lint-platform preview test check-generated \
 	unit lane-e2e lane-hooks unittest lint-python lint-examples bench golden fast help clean k8s-tools k8s
 
-## chart: install what is missing, generate chart/, lint it, render the default preview
-chart: tools generate lint preview
+## chart: install what is missing, generate chart/, lint it, draw README's diagrams of a
+## release, render the default preview
+chart: tools generate lint diagrams preview
 
 ## tools: pinned helm 4, helm 3, helm-unittest, argocheck, kube-score and the OCI registry in
 ## bin/, the Python venv, and the Python 3.9 venv with what the hook images carry (openstacksdk
@@ -74,7 +75,7 @@ glance26: venv
 
 ## services: Debian packages the tests run for real (MariaDB, memcached, Apache httpd, a Ceph
 ## cluster with its Python bindings and qemu-img for the image conversion plugin)
-DEBIAN_PACKAGES := mariadb-server memcached apache2 apache2-dev libapache2-mod-wsgi-py3
+DEBIAN_PACKAGES := mariadb-server memcached apache2 apache2-dev libapache2-mod-wsgi-py3 gnupg
 # Without recommends: the tests start a mon, a mgr and an OSD, nothing Ceph recommends.
 CEPH_PACKAGES := ceph-mon ceph-osd ceph-mgr ceph-common python3-rados python3-rbd qemu-utils
 services:
@@ -90,6 +91,10 @@ services:
 
 generate: venv
 	@$(CHARTGEN) build
+
+# README's diagrams of the objects of a release, drawn from renders of the generated chart.
+diagrams: venv helm-tools generate
+	@$(CHARTGEN) diagrams
 
 lint: helm-tools
 	@$(HELM) lint --strict chart
@@ -110,8 +115,9 @@ preview: helm-tools
 ## test: everything CI runs
 test: tools services check-generated lint-python go-test unit
 
-check-generated: venv
+check-generated: venv helm-tools
 	@$(CHARTGEN) build --check
+	@$(CHARTGEN) diagrams --check
 
 lint-python: venv
 	@$(VENV)/bin/ruff check chartgen hooks pod tests benchmarks tools
@@ -164,9 +170,16 @@ fuzz: helm-tools kcheck venv
 	@$(SUITE_GO) FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} FUZZ_MUTATIONS=$${FUZZ_MUTATIONS:-2000} \
 		$(PY) -m pytest -q -p no:cacheprovider tests/fuzz
 
-## package: dist/glance-<version>.tgz and dist/index.yaml, reproducibly (CHART_URL= optional)
+## package: dist/glance-<version>.tgz and dist/index.yaml, the same bytes under Helm 4 and
+## Helm 3 (HELM=bin/helm3); CHART_URL= where dist/ is served; SIGN_KEY= a GnuPG key to sign
+## with, and SIGN_KEY_URL= where its public key is (writes the .prov file)
 package: helm-tools lint
 	@tools/package.sh $(CHART_URL)
+
+## publish: package, then push the chart and its signature to REGISTRY=oci://HOST/PATH
+## (PUSH_FLAGS=--plain-http for a registry without TLS)
+publish: package
+	@tools/publish.sh $(REGISTRY) $(PUSH_FLAGS)
 
 # mod_wsgi built against the venv's Python (it needs apxs from apache2-dev), so httpd serves
 # the venv's Glance in the end-to-end tests; Debian's rados and rbd bindings linked into the

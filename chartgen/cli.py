@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from chartgen import assemble, convert, helmvalues, kubecheck, verdict
+from chartgen import assemble, convert, diagram, helmvalues, kubecheck, verdict
 from chartgen.crd import load_yaml
 from chartgen.errors import ChartgenError, InputError, ValidationFailed
 
@@ -80,6 +80,25 @@ def build_command(root: Path, out: Path | None, check: bool) -> None:
     else:
         assemble.build_into(sources, target)
         click.echo(f"wrote {target}")
+
+
+@main.command("diagrams")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Repository root holding README.md and examples/.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; fail if README.md is not up to date.")
+def diagrams_command(root: Path, check: bool) -> None:
+    """Draw, in README.md, the objects a release of each layout creates (Mermaid), from renders
+    of ROOT/chart by the pinned helm."""
+    chart = root / "chart"
+    helm = helmvalues.helm_binary(chart)
+    if not helm:
+        raise InputError("no helm found: run `make tools` (bin/helm) or put helm on PATH")
+    changed = diagram.update(helm, chart, root, check)
+    click.echo(f"{root / 'README.md'}: diagrams {'written' if changed else 'up to date'}")
 
 
 chart_option = click.option(
