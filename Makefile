@@ -17,16 +17,17 @@ export HELM_CACHE_HOME := $(CURDIR)/.helm/cache
 export HELM_CONFIG_HOME := $(CURDIR)/.helm/config
 export HELM_DATA_HOME := $(CURDIR)/.helm/data
 
-.PHONY: chart tools venv py39 glance26 helm-tools argocheck kcheck fuzz go-test package services e2e e2e-deps generate lint preview test check-generated \
+.PHONY: chart tools venv py39 glance26 helm-tools argocheck kcheck kube-score registry fuzz go-test package publish services e2e e2e-deps generate diagrams lint lint-platform preview test check-generated \
 	unit lane-e2e lane-hooks unittest lint-python lint-examples bench golden fast help clean k8s-tools k8s
 
-## chart: install what is missing, generate chart/, lint it, render the default preview
-chart: tools generate lint preview
+## chart: install what is missing, generate chart/, lint it, draw README's diagrams of a
+## release, render the default preview
+chart: tools generate lint diagrams preview
 
-## tools: pinned helm 4, helm 3, helm-unittest and argocheck in bin/, the Python venv, and
-## the Python 3.9 venv with what the hook images carry (openstacksdk 1.0, PyMySQL 1.0,
-## oslo.config 9.1)
-tools: helm-tools argocheck kcheck k8s-tools venv py39
+## tools: pinned helm 4, helm 3, helm-unittest, argocheck, kube-score and the OCI registry in
+## bin/, the Python venv, and the Python 3.9 venv with what the hook images carry (openstacksdk
+## 1.0, PyMySQL 1.0, oslo.config 9.1)
+tools: helm-tools argocheck kcheck kube-score registry k8s-tools venv py39
 
 helm-tools:
 	@tools/build.sh
@@ -39,6 +40,16 @@ argocheck:
 # (k8s.io/kubernetes, k8s.io/pod-security-admission), run on rendered objects by tests/fuzz.
 kcheck:
 	@tools/kcheck/build.sh
+
+# kube-score, the linter platform teams run on charts, pinned in tools/kube-score: the tests score
+# every render with it (tests/chart/test_linters.py, `make lint-platform`).
+kube-score:
+	@tools/kube-score/build.sh
+
+# The CNCF distribution registry, pinned in tools/registry: tests/kubernetes/test_publish.py
+# starts it on 127.0.0.1, pushes the signed chart to it and installs from it.
+registry:
+	@tools/registry/build.sh
 
 # The Kubernetes control plane of tests/kubernetes (etcd, kube-apiserver, controller-manager,
 # scheduler, kubectl, KWOK) and Argo CD's sync engine; about 10 minutes cold on 2 cores.
@@ -64,7 +75,7 @@ glance26: venv
 
 ## services: Debian packages the tests run for real (MariaDB, memcached, Apache httpd, a Ceph
 ## cluster with its Python bindings and qemu-img for the image conversion plugin)
-DEBIAN_PACKAGES := mariadb-server memcached apache2 apache2-dev libapache2-mod-wsgi-py3
+DEBIAN_PACKAGES := mariadb-server memcached apache2 apache2-dev libapache2-mod-wsgi-py3 gnupg
 # Without recommends: the tests start a mon, a mgr and an OSD, nothing Ceph recommends.
 CEPH_PACKAGES := ceph-mon ceph-osd ceph-mgr ceph-common python3-rados python3-rbd qemu-utils
 services:
@@ -81,9 +92,20 @@ services:
 generate: venv
 	@$(CHARTGEN) build
 
+# README's diagrams of the objects of a release, drawn from renders of the generated chart.
+diagrams: venv helm-tools generate
+	@$(CHARTGEN) diagrams
+
 lint: helm-tools
 	@$(HELM) lint --strict chart
 	@$(HELM3) lint --strict chart
+
+## lint-platform: the linters platform teams run on charts: kube-score on the default render and
+## every example (the checks it may fail are in lint/kube-score-ignored.yaml, each with its
+## reason), chart-testing's Chart.yaml schema and yamllint rules (lint/chart-testing), and the
+## examples' schema line; `make test` runs them too
+lint-platform: venv helm-tools kube-score
+	@$(PY) -m pytest -q -p no:cacheprovider tests/chart/test_linters.py
 
 preview: helm-tools
 	@mkdir -p build
@@ -93,12 +115,13 @@ preview: helm-tools
 ## test: everything CI runs
 test: tools services check-generated lint-python go-test unit
 
-check-generated: venv
+check-generated: venv helm-tools
 	@$(CHARTGEN) build --check
+	@$(CHARTGEN) diagrams --check
 
 lint-python: venv
-	@$(VENV)/bin/ruff check chartgen hooks pod tests benchmarks
-	@$(VENV)/bin/ruff format --check chartgen hooks pod tests benchmarks
+	@$(VENV)/bin/ruff check chartgen hooks pod tests benchmarks tools
+	@$(VENV)/bin/ruff format --check chartgen hooks pod tests benchmarks tools
 
 # The Go programs the suites start (helm, kcheck, argocheck, helm-unittest) each live a fraction
 # of a second, much of it collecting garbage: a fourfold heap target (GOGC=400) spares a sixth
@@ -113,7 +136,7 @@ SUITE_GO := GOGC=400
 # checks and the renders of every values file run in lane-hooks to even them.
 LANE_E2E := tests/e2e $(addprefix tests/chart/,test_rendered.py test_glanceconf.py \
 	test_httpd.py)
-unit: venv helm-tools argocheck kcheck k8s-tools services e2e-deps
+unit: venv helm-tools argocheck kcheck kube-score registry k8s-tools services e2e-deps
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lane-e2e lane-hooks
 	@$(PY) -m pytest -q $(K8S_PROCESSES) tests/kubernetes
 
@@ -129,7 +152,7 @@ lane-e2e: unittest venv argocheck kcheck services e2e-deps
 ## lane-hooks: every other suite but tests/kubernetes: the hooks, the fuzz runs, the generator,
 ## the pod programs, the golden render, the Argo CD and packaging checks, the renders of every
 ## values file (a new suite lands here)
-lane-hooks: venv helm-tools argocheck py39 kcheck services glance26
+lane-hooks: venv helm-tools argocheck py39 kcheck kube-score services glance26
 	@$(SUITE_GO) $(PY) -m pytest -q tests $(addprefix --ignore=,$(LANE_E2E) tests/kubernetes)
 
 # helm-unittest renders with the Helm engine it is built with, whichever helm starts it, so
@@ -147,9 +170,16 @@ fuzz: helm-tools kcheck venv
 	@$(SUITE_GO) FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} FUZZ_MUTATIONS=$${FUZZ_MUTATIONS:-2000} \
 		$(PY) -m pytest -q -p no:cacheprovider tests/fuzz
 
-## package: dist/glance-<version>.tgz and dist/index.yaml, reproducibly (CHART_URL= optional)
+## package: dist/glance-<version>.tgz and dist/index.yaml, the same bytes under Helm 4 and
+## Helm 3 (HELM=bin/helm3); CHART_URL= where dist/ is served; SIGN_KEY= a GnuPG key to sign
+## with, and SIGN_KEY_URL= where its public key is (writes the .prov file)
 package: helm-tools lint
 	@tools/package.sh $(CHART_URL)
+
+## publish: package, then push the chart and its signature to REGISTRY=oci://HOST/PATH
+## (PUSH_FLAGS=--plain-http for a registry without TLS)
+publish: package
+	@tools/publish.sh $(REGISTRY) $(PUSH_FLAGS)
 
 # mod_wsgi built against the venv's Python (it needs apxs from apache2-dev), so httpd serves
 # the venv's Glance in the end-to-end tests; Debian's rados and rbd bindings linked into the
@@ -171,7 +201,7 @@ e2e: tools services e2e-deps
 
 ## k8s: the chart on a real Kubernetes control plane alone (install, upgrade, rollback,
 ## uninstall with both Helms, helm test, an Argo CD sync); `make test` includes it
-k8s: helm-tools k8s-tools venv
+k8s: helm-tools k8s-tools registry venv
 	@$(PY) -m pytest -q $(K8S_PROCESSES) tests/kubernetes
 
 ## bench: print the chart's, the hooks' and the API's serving figures, the last two (file
@@ -184,7 +214,7 @@ bench: tools services e2e-deps
 
 ## fast: the suites that need neither root nor services: generator, renders under both Helms,
 ## pod programs, golden renders, helm-unittest (about two and a half minutes warm)
-fast: venv helm-tools argocheck kcheck
+fast: venv helm-tools argocheck kcheck kube-score
 	@$(SUITE_GO) $(PY) -m pytest -q tests/chartgen tests/chart tests/pod tests/test_golden.py \
 		tests/test_self_contained.py --deselect tests/chart/test_httpd.py
 	@$(SUITE_GO) $(HELM) unittest chart

@@ -202,7 +202,7 @@ def make(
     plan.values = helmvalues.read_with_helm(
         chart.helm, chart.path, tuple(plan.files), defaults=False
     )
-    verdict = chart.judge(plan.files, namespace, kubernetes, release)
+    verdict = chart.judge(plan.files, namespace, kubernetes, release=release)
     plan.refusals = list(verdict.problems)
     if verdict.problems:
         return plan

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chartgen import aliases, kubernetes, rules
+from chartgen import aliases, kubernetes, metadata, rules
 from chartgen.crd import load_crd_spec, load_openapi, load_yaml
 from chartgen.defaults import render_defaults_helper
 from chartgen.docs import inject_table, values_table
-from chartgen.errors import CheckFailed, InputError
+from chartgen.errors import CheckFailed
 from chartgen.model import Document, build_document
 from chartgen.render import render
 from chartgen.schema import document_schema
@@ -22,7 +21,6 @@ from chartgen.values import render_values
 
 GLANCE_SECTION = "Glance resource spec"
 CHART_SECTION = "Chart"
-IMAGE_SERIES = re.compile(r"podified-([a-z]+)-")
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,10 @@ class Sources:
     @property
     def rules(self) -> Path:
         return self.root / "schemas" / "rules.yaml"
+
+    @property
+    def changelog(self) -> Path:
+        return self.root / "CHANGELOG.md"
 
     @property
     def chart_src(self) -> Path:
@@ -108,20 +110,6 @@ def load_values_api(sources: Sources) -> ValuesAPI:
     return ValuesAPI(doc, kubernetes.deliverable(used), table)
 
 
-def app_version(metadata: dict[str, Any], api: ValuesAPI) -> str:
-    """The Glance release shipped by the series named in the default image."""
-    image = api.document.find("containerImage")
-    default = image.default if image is not None else ""
-    match = IMAGE_SERIES.search(str(default))
-    releases = metadata.get("glanceReleases", {})
-    if not match or match.group(1) not in releases:
-        raise InputError(
-            f"chart-src/metadata.yaml: no Glance release for the default image {default!r}; "
-            "add its OpenStack series to glanceReleases"
-        )
-    return str(releases[match.group(1)])
-
-
 def schema_text(api: ValuesAPI) -> str:
     """The text of values.schema.json."""
     return json.dumps(api.json_schema(), indent=2) + "\n"
@@ -141,7 +129,7 @@ def write(path: Path, text: str) -> None:
 def build(sources: Sources, dest: Path) -> None:
     """Write the whole chart into an empty folder `dest`."""
     api = load_values_api(sources)
-    metadata = load_yaml(sources.chart_src / "metadata.yaml")
+    meta = load_yaml(sources.chart_src / "metadata.yaml")
     copy_tree(sources.chart_src / "templates", dest / "templates")
     copy_tree(sources.chart_src / "tests", dest / "tests")
     shutil.copy2(sources.chart_src / ".helmignore", dest / ".helmignore")
@@ -151,7 +139,13 @@ def build(sources: Sources, dest: Path) -> None:
     write(dest / "templates" / "_defaults.tpl", render_defaults_helper(api.document, api.aliases))
     write(
         dest / "Chart.yaml",
-        render("Chart.yaml.jinja", meta=metadata, app_version=app_version(metadata, api)),
+        render(
+            "Chart.yaml.jinja",
+            meta=meta,
+            app_version=metadata.app_version(meta, api.document),
+            images=metadata.images(api.document),
+            changes=metadata.changes(sources.changelog, str(meta["version"])),
+        ),
     )
     write(dest / "values.yaml", render_values(api.document))
     write(dest / "values.schema.json", schema_text(api))

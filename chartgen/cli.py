@@ -17,6 +17,7 @@ from chartgen import (
     assemble,
     convert,
     dbaccount,
+    diagram,
     helmvalues,
     inventory,
     kubeapi,
@@ -94,6 +95,25 @@ def build_command(root: Path, out: Path | None, check: bool) -> None:
     else:
         assemble.build_into(sources, target)
         click.echo(f"wrote {target}")
+
+
+@main.command("diagrams")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="Repository root holding README.md and examples/.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; fail if README.md is not up to date.")
+def diagrams_command(root: Path, check: bool) -> None:
+    """Draw, in README.md, the objects a release of each layout creates (Mermaid), from renders
+    of ROOT/chart by the pinned helm."""
+    chart = root / "chart"
+    helm = helmvalues.helm_binary(chart)
+    if not helm:
+        raise InputError("no helm found: run `make tools` (bin/helm) or put helm on PATH")
+    changed = diagram.update(helm, chart, root, check)
+    click.echo(f"{root / 'README.md'}: diagrams {'written' if changed else 'up to date'}")
 
 
 chart_option = click.option(
@@ -234,6 +254,14 @@ def read_text(path: Path) -> str:
     help="A values file; repeat to layer several, as with helm.",
 )
 @kubernetes_option
+@click.option(
+    "-a",
+    "--api-versions",
+    "api_versions",
+    multiple=True,
+    help="An API version the cluster serves beyond Kubernetes' own (a CRD's, such as "
+    "gateway.networking.k8s.io/v1), as with helm template; repeat for several.",
+)
 @namespace_option
 @pod_security_option
 @kubeconfig_option
@@ -241,6 +269,7 @@ def read_text(path: Path) -> str:
 def validate_command(
     files: tuple[Path, ...],
     kubernetes: bool,
+    api_versions: tuple[str, ...],
     namespace: str,
     pod_security: str,
     kubeconfig: Path | None,
@@ -262,7 +291,7 @@ def validate_command(
             )
     target, judges = chart_and_judges(chart, kubernetes, pod_security, kubeconfig)
     source = ", ".join(str(f) for f in files)
-    report(target.judge(list(files), namespace, judges), source)
+    report(target.judge(list(files), namespace, judges, api_versions=api_versions), source)
     click.echo(f"{source}: valid")
 
 

@@ -66,13 +66,20 @@ def deliverable(node: Any) -> Any:
 
     Strings and map keys refuse what toYaml cannot write, integers what their field cannot hold.
     Map keys are held by patternProperties: Helm's validator reports a propertyNames failure at
-    a wrong path.
+    a wrong path. A null matches one branch of a oneOf (a Quantity is a string or a number,
+    each of which allowed null, so a null matched both and was refused).
     """
     if isinstance(node, list):
         return [deliverable(v) for v in node]
     if not isinstance(node, dict):
         return node
     out = {k: deliverable(v) for k, v in node.items()}
+    branches = out.get("oneOf")
+    nullable = [b for b in branches or [] if "null" in as_list(b.get("type"))]
+    if len(nullable) > 1:
+        for branch in nullable:
+            branch["type"] = [t for t in as_list(branch["type"]) if t != "null"]
+        out["oneOf"] = [*branches, {"type": "null"}]
     kinds = node.get("type")
     if "string" in (kinds if isinstance(kinds, list) else [kinds]) and "enum" not in node:
         if "pattern" in out:
@@ -87,6 +94,13 @@ def deliverable(node: Any) -> Any:
         out["minimum"] = max(out.get("minimum", low), low)
         out["maximum"] = min(out.get("maximum", high), high)
     return out
+
+
+def as_list(kinds: Any) -> list[Any]:
+    """A schema's `type`, one or several, as a list."""
+    if kinds is None:
+        return []
+    return kinds if isinstance(kinds, list) else [kinds]
 
 
 def restrict(definitions: dict[str, Any], fields: dict[str, Any]) -> None:

@@ -75,10 +75,17 @@ class Chart:
         return sorted(set(found), key=lambda d: (d.path, d.message))
 
     def render(
-        self, files: list[Path], namespace: str, release: str = RELEASE
+        self,
+        files: list[Path],
+        namespace: str,
+        release: str = RELEASE,
+        api_versions: tuple[str, ...] = (),
     ) -> subprocess.CompletedProcess[str]:
-        """`helm template RELEASE <chart> --namespace NAMESPACE -f FILES`."""
+        """`helm template RELEASE <chart> --namespace NAMESPACE -f FILES`, the cluster serving
+        API_VERSIONS beside Kubernetes' own (`--api-versions`, as `helm install` learns them
+        from the cluster)."""
         args = [self.helm, "template", release, str(self.path), "--namespace", namespace]
+        args += [f"--api-versions={v}" for v in api_versions]
         for f in files:
             args += ["-f", str(f)]
         return subprocess.run(args, capture_output=True, text=True, check=False)
@@ -96,15 +103,17 @@ class Chart:
         namespace: str = "default",
         kubernetes: Kubernetes | None = None,
         release: str = RELEASE,
+        api_versions: tuple[str, ...] = (),
     ) -> Verdict:
-        """The verdict on the values of `files`, for a release of that name."""
+        """The verdict on the values of `files`, for a release of that name (on a cluster that
+        also serves API_VERSIONS)."""
         verdict = Verdict(judged_by=["the chart's schema"])
         given, merged = self.read(files)
         verdict.problems = self.schema_problems(merged)
         if verdict.problems:
             return verdict  # helm stops here too: the templates never see these values
         verdict.judged_by.append("the chart's rules")
-        rendered = self.render(files, namespace, release)
+        rendered = self.render(files, namespace, release, api_versions)
         if rendered.returncode != 0:
             named = refusal.chart_rules(rendered.stderr)
             lines = [ln for ln in rendered.stderr.strip().splitlines() if ln.strip()]

@@ -148,6 +148,10 @@ Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item)
     {{- end }}
   securityContext:
     {{- toYaml $v.containerSecurityContext | nindent 4 }}
+  {{- with $v.initContainer.resources }}
+  resources:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   volumeMounts:
     {{- include "glance.pod.configMounts" . | nindent 4 }}
     - name: config-d
@@ -275,6 +279,25 @@ nodeSelector:
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end -}}
+
+{{/*
+The affinity of an API instance's pods: the one given (the API's own, else the top-level one),
+or, with none given, replicaAntiAffinity's spread of its replicas over nodes (empty for none).
+Usage: include "glance.pod.affinity" (dict "context" $ "item" $item) | fromYaml
+*/}}
+{{- define "glance.pod.affinity" -}}
+{{- $mode := .context.Values.replicaAntiAffinity -}}
+{{- if .item.affinity -}}
+{{- toYaml .item.affinity -}}
+{{- else if ne $mode "none" -}}
+{{- $term := dict "topologyKey" "kubernetes.io/hostname" "labelSelector" (dict "matchLabels" (include "glance.labels.selector" (dict "context" .context "component" "api" "instance" .item) | fromYaml)) -}}
+{{- if eq $mode "hard" -}}
+{{- toYaml (dict "podAntiAffinity" (dict "requiredDuringSchedulingIgnoredDuringExecution" (list $term))) -}}
+{{- else -}}
+{{- toYaml (dict "podAntiAffinity" (dict "preferredDuringSchedulingIgnoredDuringExecution" (list (dict "weight" 100 "podAffinityTerm" $term)))) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/*

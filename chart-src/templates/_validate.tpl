@@ -18,7 +18,7 @@ Usage: include "glance.validate.values" .
 */}}
 {{- define "glance.validate.values" -}}
 {{- $found := dict "problems" list -}}
-{{- range $rule := list "apiNames" "keystoneEndpoint" "extraMounts" "fileBackend" "cephConfig" "configVariables" "applicationCredential" -}}
+{{- range $rule := list "apiNames" "keystoneEndpoint" "extraMounts" "fileBackend" "cephConfig" "configVariables" "applicationCredential" "gatewayAPI" -}}
 {{- $_ := include (printf "glance.validate.%s" $rule) (dict "context" $ "found" $found) -}}
 {{- end -}}
 {{- with $found.problems -}}
@@ -195,5 +195,20 @@ Usage: $_ := include "glance.validate.applicationCredential" (dict "context" $ "
 {{- else if and (not $secret) (regexMatch "\\{\\{-?\\s*\\.ApplicationCredential(ID|Secret)\\s*-?\\}\\}" $item.customConfig) -}}
 {{- $_ := include "glance.validate.problem" (dict "found" $.found "path" $config "message" (printf "uses {{ .ApplicationCredentialID }} or {{ .ApplicationCredentialSecret }}, but API %s logs in with the service password: set glanceAPIs.%s.auth.applicationCredentialSecret (or auth.applicationCredentialSecret) to the Secret of the credential, or use {{ .ServicePassword }}" $item.api $item.api)) -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+An HTTPRoute is an object of the Gateway API, which a cluster serves only once its CRDs are
+installed: without them the API server refuses the whole release with "no matches for kind
+HTTPRoute". helm install and upgrade read the cluster's APIs into .Capabilities; a render
+without a cluster (helm template) knows only the versions given with --api-versions, as Argo CD
+passes those of its destination cluster (or the Application's spec.source.helm.apiVersions).
+Usage: $_ := include "glance.validate.gatewayAPI" (dict "context" $ "found" $found)
+*/}}
+{{- define "glance.validate.gatewayAPI" -}}
+{{- $version := "gateway.networking.k8s.io/v1" -}}
+{{- if and .context.Values.httpRoute.enabled (not (.context.Capabilities.APIVersions.Has $version)) -}}
+{{- $_ := include "glance.validate.problem" (dict "found" .found "path" "httpRoute.enabled" "message" (printf "the cluster serves no Gateway API (%s), so it would refuse the HTTPRoute: install the Gateway API's CRDs first, or turn httpRoute off; where the chart renders without a cluster, declare the API (helm template --api-versions %s; Argo CD passes its cluster's APIs, or the Application's spec.source.helm.apiVersions when set)" $version $version)) -}}
 {{- end -}}
 {{- end -}}

@@ -8,7 +8,7 @@ glanceAPIInternal / glanceAPIExternal), as YAML keyed by schema path.
 Usage: index (include "glance.defaults.byPath" . | fromYaml) "glanceAPIs.*"
 */}}
 {{- define "glance.defaults.byPath" -}}
-"glanceAPIs.*": {type: split, replicas: 1, containerImage: "", customServiceConfig: "", customServiceConfigSecrets: [], networkAttachments: [], auth: {applicationCredentialSecret: ""}, override: {}, tls: {}, resources: {}, wsgi: {processes: 4, threads: 10}, debug: {service: false}}
+"glanceAPIs.*": {type: split, replicas: 1, containerImage: "", customServiceConfig: "", customServiceConfigSecrets: [], networkAttachments: [], auth: {applicationCredentialSecret: ""}, override: {}, tls: {}, resources: {requests: {cpu: 250m, memory: 1Gi}, limits: {cpu: "2", memory: 4Gi}}, wsgi: {processes: 4, threads: 10}, debug: {service: false}}
 glanceAPIInternal: {debug: {service: false}, replicas: 1}
 glanceAPIExternal: {debug: {service: false}, replicas: 1}
 {{- end }}

@@ -17,6 +17,7 @@ def copy_sources(tmp_path: Path) -> Sources:
     """A scratch copy of the generator inputs."""
     for name in ("schemas", "chart-src", "hooks"):
         shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy2(ROOT / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
     return Sources(tmp_path)
 
 

@@ -62,10 +62,11 @@ def test_every_key_has_a_comment_above_it(values_api: ValuesAPI) -> None:
     nested_values = {"runAsNonRoot", "runAsUser", "runAsGroup", "fsGroup", "seccompProfile"}
     nested_values |= {"type", "allowPrivilegeEscalation", "readOnlyRootFilesystem"}
     nested_values |= {"capabilities", "drop"}
+    nested_values |= {"requests", "limits", "cpu", "memory", "whenDeleted", "whenScaled"}
     for i, line in keyed:
         name = line.strip().split(":")[0]
         if name in nested_values and line.startswith("  "):
-            continue  # inside a default given as a whole (security contexts)
+            continue  # inside a default given as a whole (security contexts, resources)
         assert lines[i - 1].lstrip().startswith("#"), f"no comment above: {line}"
 
 

@@ -15,6 +15,7 @@ import yaml
 from tests.conftest import CHART, ROOT, helm_env
 from tests.kubernetes.cluster import STORAGE_CLASSES, Cluster
 from tests.manifest import objects as manifest_objects
+from tests.services import wait_for
 
 RELEASE = "glance"
 TIMEOUT = "180s"
@@ -26,6 +27,22 @@ PASSWORDS = {
     "GlanceDatabasePassword": "db-pw-'\"$",
     "AdminPassword": "admin-pw-&?",
     "DbRootPassword": "root-pw-#!",
+}
+# The ResourceQuota of every release's namespace, as a platform team sets one: with amounts of
+# cpu and memory in it, the API server refuses any pod whose containers do not all request and
+# limit both (no LimitRange fills them in). The amounts leave room for the largest example.
+QUOTA = {
+    "apiVersion": "v1",
+    "kind": "ResourceQuota",
+    "metadata": {"name": "compute"},
+    "spec": {
+        "hard": {
+            "requests.cpu": "64",
+            "requests.memory": "256Gi",
+            "limits.cpu": "128",
+            "limits.memory": "512Gi",
+        }
+    },
 }
 # change -> Helm -> "applied" / "refused: <message>" / "FAILED: <message>", for the summary.
 MATRIX: dict[str, dict[str, str]] = {}
@@ -227,10 +244,24 @@ def volumes_for(namespace: str, objects: list[dict[str, Any]]) -> list[dict[str,
     return list(volumes.values())
 
 
+def quota_namespace(cluster: Cluster, namespace: str) -> None:
+    """A namespace enforcing "restricted", with QUOTA in force (the quota admission refuses every
+    pod until the quota controller has written the quota's status)."""
+    cluster.create_namespace(namespace)
+    cluster.apply([QUOTA], namespace=namespace)
+    path = f"/api/v1/namespaces/{namespace}/resourcequotas/{QUOTA['metadata']['name']}"
+    wait_for(
+        lambda: bool((cluster.get(path).get("status") or {}).get("hard")),
+        30,
+        f"the ResourceQuota of {namespace}",
+        interval=0.2,
+    )
+
+
 def prepare(cluster: Cluster, namespace: str, objects: list[dict[str, Any]]) -> None:
-    """The Secrets and volumes of a release, in a namespace enforcing "restricted"."""
+    """The Secrets and volumes of a release, in a namespace enforcing "restricted" under QUOTA."""
     if cluster.get(f"/api/v1/namespaces/{namespace}") is None:
-        cluster.create_namespace(namespace)
+        quota_namespace(cluster, namespace)
     secrets = secrets_for(cluster, objects)
     if secrets:
         cluster.apply(secrets, namespace=namespace)
@@ -404,8 +435,9 @@ def failed_updates(cluster: Cluster, namespace: str) -> list[str]:
     return [e["message"].splitlines()[0] for e in out["items"] if e.get("reason") == "FailedUpdate"]
 
 
-def pod_security_refusals(cluster: Cluster, namespace: str) -> list[str]:
-    """Events that say a pod was refused (FailedCreate), with their message."""
+def pod_refusals(cluster: Cluster, namespace: str) -> list[str]:
+    """Events that say a pod was refused (FailedCreate: Pod Security, the quota), with their
+    message."""
     out = json.loads(cluster.kubectl("get", "events", "-n", namespace, "-o", "json").stdout)
     return [
         f"{e['involvedObject']['kind']}/{e['involvedObject']['name']}: {e['message']}"

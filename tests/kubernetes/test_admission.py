@@ -1,6 +1,7 @@
-"""backendHostAccess on the real API server: the API pods it relaxes need a namespace that
-admits privileged pods, as NOTES says; every other pod of the chart is still admitted under
-"restricted"."""
+"""Admission on the real API server: backendHostAccess relaxes the API pods, which then need a
+namespace that admits privileged pods, as NOTES says, while every other pod of the chart is still
+admitted under "restricted"; and the quota of the suite's release namespaces refuses a pod
+without requests and limits."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ import yaml
 
 from tests.conftest import HELMS
 from tests.kubernetes.cluster import Cluster
-from tests.kubernetes.release import pod_specs, render, values_args
+from tests.kubernetes.release import pod_specs, quota_namespace, render, values_args
 
 RESTRICTED = "admission-restricted"
 PRIVILEGED = "admission-privileged"
+QUOTA_NAMESPACE = "admission-quota"
 
 
 def pods_of(objects: list[dict[str, Any]], namespace: str) -> dict[str, dict[str, Any]]:
@@ -90,3 +92,35 @@ def test_backend_host_access_needs_a_privileged_namespace(cluster: Cluster, tmp_
     )
     privileged = pods_of(objects, PRIVILEGED)["StatefulSet/glance-default-single"]
     assert dry_run(cluster, privileged) == ""
+
+
+def test_the_quota_of_the_release_namespaces_refuses_a_pod_without_limits(
+    cluster: Cluster,
+) -> None:
+    """What makes every install test a quota test: the namespace refuses a container that does
+    not request and limit cpu and memory."""
+    quota_namespace(cluster, QUOTA_NAMESPACE)
+    container = {
+        "name": "c",
+        "image": "example.invalid/none",
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "runAsNonRoot": True,
+            "runAsUser": 1000,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+    }
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "bare", "namespace": QUOTA_NAMESPACE},
+        "spec": {"containers": [container]},
+    }
+    answer = dry_run(cluster, pod)
+    assert "is forbidden: failed quota: compute: must specify limits.cpu" in answer, answer
+    container["resources"] = {
+        "requests": {"cpu": "10m", "memory": "16Mi"},
+        "limits": {"cpu": "10m", "memory": "16Mi"},
+    }
+    assert dry_run(cluster, pod) == ""

@@ -26,7 +26,7 @@ from tests.kubernetes.release import (
     api_pods,
     is_hook,
     mismatches,
-    pod_security_refusals,
+    pod_refusals,
     prepare,
     rotate,
     run_helm,
@@ -142,7 +142,7 @@ def test_sync_twice(cluster: Cluster, case: str, file: Path | None) -> None:
     check_order(second, objects)
     assert (second["syncStatusAfter"], second["outOfSync"]) == ("Synced", None)
     check_hooks_left(cluster, namespace, hooks)
-    assert pod_security_refusals(cluster, namespace) == []
+    assert pod_refusals(cluster, namespace) == []
 
 
 def test_a_sync_after_a_password_rotation_restarts_the_pods_once(cluster: Cluster) -> None:
