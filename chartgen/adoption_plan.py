@@ -442,3 +442,21 @@ def actions(plan: Plan, unmount: set[str]) -> list[Action]:
         out += [Action(verb, kind, name_of(obj), why) for obj in inv.of_kind(kind)]
     out.append(Action("remove", "Glance", name_of(inv.glance), "its finalizer cleared"))
     return out
+
+
+def describe(plan: Plan) -> str:
+    """The plan as printed: objects by what happens to them, pods, then the values."""
+    inv = plan.inventory
+    lines = [
+        f"Glance {name_of(inv.glance)} of namespace {plan.namespace} -> release {plan.release}",
+        "",
+        "Objects:",
+    ]
+    for verb in VERBS:
+        lines += [a.line() for a in plan.actions if a.verb == verb]
+    if plan.pods:
+        lines += ["", "Pods:", *plan.pods]
+    lines += ["", "Values, from the Glance and the resources it names:"]
+    lines += [f"  {w}" for w in plan.warnings]
+    lines += ["", "---", convert.to_yaml(plan.values).rstrip(), "---"]
+    return "\n".join(lines) + "\n"

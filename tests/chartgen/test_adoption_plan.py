@@ -210,3 +210,18 @@ def test_a_webhook_counts_where_its_namespace_selector_matches(
     selector: dict[str, Any] | None, labels: dict[str, str], selected: bool
 ) -> None:
     assert adoption_steps.selects(selector, labels) is selected
+
+
+def test_the_plan_prints_each_fate_under_its_verb_then_pods_and_values(tmp_path: Path) -> None:
+    plan = plan_of("two", tmp_path)
+    text = adoption_plan.describe(plan)
+    lines = text.splitlines()
+    assert lines[0] == "Glance glance of namespace glance-two -> release glance"
+    objects = lines[lines.index("Objects:") + 1 : lines.index("Pods:") - 1]
+    assert len(objects) == len(plan.actions)
+    verbs = [line.split()[0] for line in objects]
+    order = [v.split()[0] for v in adoption_plan.VERBS]
+    assert verbs == sorted(verbs, key=order.index), "fates not grouped in the plan's order"
+    assert "  hand over KeystoneService/glance: keystone-operator lets go" in text
+    values = yaml.safe_load(text.split("\n---\n")[1])
+    assert values == plan.values
