@@ -8,6 +8,7 @@ Environment:
   SERVICE_TYPE       service type to look up in the catalog (default image)
   OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME,
   OS_PROJECT_DOMAIN_NAME, OS_REGION_NAME   admin login for the catalog check
+  OS_CACERT          CA bundle that verifies an https Keystone (optional)
   RETRIES            retries, with backoff, of each request (default 5)
 
 Prints one line per check; exit 0 when every check passes, 1 otherwise, 2 on bad configuration.
@@ -47,6 +48,7 @@ class Config:
     user_domain_name: str = "Default"
     project_domain_name: str = "Default"
     region: str = "RegionOne"
+    cacert: Optional[str] = None
     retries: int = 5
 
     @classmethod
@@ -70,6 +72,7 @@ class Config:
             user_domain_name=env.text("OS_USER_DOMAIN_NAME", "Default"),
             project_domain_name=env.text("OS_PROJECT_DOMAIN_NAME", "Default"),
             region=env.text("OS_REGION_NAME", "RegionOne"),
+            cacert=env.raw("OS_CACERT"),
             retries=env.integer("RETRIES", 5, maximum=100),
         )
 
@@ -108,6 +111,7 @@ def connect(config: Config) -> Any:
         config.region,
         "internal",
         config.retries,
+        cacert=config.cacert,
         app="glance-release-check",
     )
 

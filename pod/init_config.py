@@ -13,6 +13,8 @@ Environment:
   APPLICATION_CREDENTIAL_ID            the ID and secret of the Keystone application
   APPLICATION_CREDENTIAL_SECRET        credential Glance logs in with instead (optional)
   TRANSPORT_URL                        notifications transport URL (optional)
+  MEMCACHE_SECRET_KEY                  the key keystonemiddleware signs or encrypts the tokens
+                                       it caches in memcached with (optional)
 
 Runs on the image's Python 3.9 with the standard library and dburl.py (mounted beside it).
 """
@@ -87,7 +89,7 @@ def expand(text: str, variables: Mapping[str, str]) -> str:
 
 def secrets_conf(env: Mapping[str, str]) -> str:
     """03-secrets.conf: every password Glance needs (or the application credential instead of
-    the service password), read from the environment."""
+    the service password) and the memcached secret key, read from the environment."""
     credential = application_credential(env)
     if credential:
         login = [
@@ -96,6 +98,9 @@ def secrets_conf(env: Mapping[str, str]) -> str:
         ]
     else:
         login = ["password = " + ini(env["SERVICE_PASSWORD"])]
+    cache = []
+    if env.get("MEMCACHE_SECRET_KEY"):
+        cache = ["memcache_secret_key = " + ini(env["MEMCACHE_SECRET_KEY"])]
     lines = [
         "# Written at run time by init_config.py; not in any manifest.",
         "[database]",
@@ -103,6 +108,7 @@ def secrets_conf(env: Mapping[str, str]) -> str:
         "",
         "[keystone_authtoken]",
         *login,
+        *cache,
         "",
         "[oslo_limit]",
         *login,

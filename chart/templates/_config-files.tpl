@@ -17,6 +17,7 @@ Usage: include "glance.config.glanceConf" (dict "context" $ "item" $item)
 {{- $quotas := $view.quotas -}}
 {{- $keystone := $view.keystone.url -}}
 {{- $appCred := include "glance.config.applicationCredential" . -}}
+{{- $tls := include "glance.tls.hops" $ctx | fromYaml -}}
 {{- /* The stores the instance's customServiceConfig names in [DEFAULT] enabled_backends
        replace the chart's file store whole, so no file-store option is left in a section
        another driver owns. */ -}}
@@ -90,9 +91,25 @@ project_domain_name = {{ $v.keystone.domain }}
 region_name = {{ $v.keystone.region }}
 interface = internal
 service_token_roles_required = true
+{{- with $tls.keystone }}
+cafile = {{ .ca }}
+{{- end }}
 {{- with $view.memcachedServers }}
 memcache_use_advanced_pool = true
 memcached_servers = {{ . }}
+{{- with $tls.memcached }}
+memcache_tls_enabled = true
+memcache_tls_cafile = {{ .ca }}
+{{- if .cert }}
+memcache_tls_certfile = {{ .cert }}
+memcache_tls_keyfile = {{ .key }}
+{{- end }}
+{{- end }}
+{{- with $v.memcached.securityStrategy }}
+# memcache_secret_key is written at run time into 03-secrets.conf, from the Secret
+# {{ $v.memcached.secretKey.secretName | default $v.secret }}.
+memcache_security_strategy = {{ . }}
+{{- end }}
 {{- end }}
 
 [paste_deploy]
@@ -124,6 +141,9 @@ system_scope = all
 endpoint_service_type = image
 endpoint_region_name = {{ $v.keystone.region }}
 endpoint_interface = internal
+{{- with $tls.keystone }}
+cafile = {{ .ca }}
+{{- end }}
 {{- end }}
 {{- if $v.notificationsBus.transportURLSecret }}
 

@@ -138,10 +138,22 @@ Usage: include "glance.config.bytes" "1.5Gi"
 {{- end -}}
 
 {{/*
-my.cnf read by PyMySQL (read_default_file of the connection URL). No password.
+my.cnf read by PyMySQL (read_default_file of the connection URL). No password. With
+database.tls, the connection is TLS: PyMySQL verifies the server's certificate against ssl-ca
+and its host name whenever ssl-ca is set (ssl and ssl-verify-server-cert say the same to the
+MariaDB client programs).
 Usage: include "glance.config.myCnf" (dict "context" $ "item" $item)
 */}}
 {{- define "glance.config.myCnf" -}}
 [client]
 # The account and password are in the connection URL, written at run time.
+{{- with (include "glance.tls.hops" .context | fromYaml).database }}
+ssl
+ssl-verify-server-cert
+ssl-ca = {{ .ca }}
+{{- if .cert }}
+ssl-cert = {{ .cert }}
+ssl-key = {{ .key }}
+{{- end }}
+{{- end }}
 {{ end -}}

@@ -57,8 +57,9 @@ Usage: include "glance.hooks.registeredLimits" .
 {{/*
 The spec of a hook Job running one hook program.
 "account" names a ServiceAccount of the hook's own (empty: none, no token); "backoffLimit"
-replaces hooks.backoffLimit.
-Usage: include "glance.hooks.jobSpec" (dict "context" $ "component" "db-sync" "image" $image "script" "db_sync.py" "env" $envYaml "account" "")
+replaces hooks.backoffLimit; "tls" names the hops whose TLS files the hook mounts (database,
+keystone: glance.tls.hops).
+Usage: include "glance.hooks.jobSpec" (dict "context" $ "component" "db-sync" "image" $image "script" "db_sync.py" "env" $envYaml "account" "" "tls" (list "database"))
 */}}
 {{- define "glance.hooks.jobSpec" -}}
 {{- $v := .context.Values -}}
@@ -98,6 +99,9 @@ template:
             readOnly: true
           - name: tmp
             mountPath: /tmp
+          {{- with include "glance.tls.mounts" (dict "context" .context "hops" (.tls | default list)) | trim }}
+          {{- . | nindent 10 }}
+          {{- end }}
           {{- with $extra.mounts }}
           {{- toYaml . | nindent 10 }}
           {{- end }}
@@ -108,6 +112,9 @@ template:
           defaultMode: 0444
       - name: tmp
         emptyDir: {}
+      {{- with include "glance.tls.volumes" (dict "context" .context "hops" (.tls | default list)) | trim }}
+      {{- . | nindent 6 }}
+      {{- end }}
       {{- with $extra.volumes }}
       {{- toYaml . | nindent 6 }}
       {{- end }}
@@ -134,6 +141,7 @@ Usage: include "glance.hooks.dbSyncEnv" .
   value: ""
 - name: DB_PHASE
   value: expand
+{{- include "glance.tls.databaseEnv" . }}
 {{- end -}}
 
 {{/*
@@ -165,6 +173,7 @@ Usage: include "glance.hooks.contractEnv" .
   value: {{ include "glance.hooks.workloads" . | quote }}
 - name: ROLLOUT_WAIT_SECONDS
   value: {{ max 10 (sub (int64 $v.hooks.activeDeadlineSeconds) 60) | quote }}
+{{- include "glance.tls.databaseEnv" . }}
 {{- end -}}
 
 {{/*
@@ -218,7 +227,8 @@ Usage: include "glance.hooks.keystoneEnv" .
 
 {{/*
 The OS_* environment of a Keystone login as the admin user of values keystone, its password
-from the user's Secret, as openstacksdk and the hooks read it.
+from the user's Secret, as openstacksdk and the hooks read it; OS_CACERT with
+keystone.caBundleSecretName (the pod mounts it: glance.tls.mounts).
 Usage: include "glance.hooks.keystoneLoginEnv" .
 */}}
 {{- define "glance.hooks.keystoneLoginEnv" -}}
@@ -236,6 +246,7 @@ Usage: include "glance.hooks.keystoneLoginEnv" .
   value: {{ $v.keystone.domain | quote }}
 - name: OS_REGION_NAME
   value: {{ $v.keystone.region | quote }}
+{{- include "glance.tls.keystoneEnv" . }}
 {{- end -}}
 
 {{/*

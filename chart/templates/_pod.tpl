@@ -114,8 +114,9 @@ Usage: include "glance.pod.databaseEnv" (dict "context" $ "named" false)
 Init container of every Glance pod: runs init_config.py (chart/files/pod), which fills
 /etc/glance/glance.conf.d with the generated files, the passwords (from the user's Secret,
 through the environment; the application credential's Secret instead of the service password
-when the instance has one) and the customServiceConfigSecrets.
-Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item)
+when the instance has one) and the customServiceConfigSecrets. An API pod's ("api" true) also
+gets the memcached secret key.
+Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item "api" true)
 */}}
 {{- define "glance.pod.initContainer" -}}
 {{- $v := .context.Values -}}
@@ -138,6 +139,9 @@ Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item)
     {{- end }}
     {{- else }}
     {{- include "glance.pod.secretEnv" (dict "context" .context "name" "SERVICE_PASSWORD" "key" $v.passwordSelectors.service) | nindent 4 }}
+    {{- end }}
+    {{- with and .api (include "glance.tls.memcacheSecretKeyEnv" .context) }}
+    {{- . | nindent 4 }}
     {{- end }}
     {{- with $v.notificationsBus.transportURLSecret }}
     - name: TRANSPORT_URL
@@ -179,8 +183,9 @@ Usage: include "glance.pod.configMounts" (dict "context" $ "item" $item)
 
 {{/*
 Mounts of the Glance container for its configuration: the config Secret (httpd.conf), the pod
-scripts (the WSGI script), glance.conf.d, my.cnf, policy.yaml and the CA bundle of
-tls.caBundleSecretName (where the image's system trust store reads it).
+scripts (the WSGI script), glance.conf.d, my.cnf, policy.yaml, the CA bundle of
+tls.caBundleSecretName (where the image's system trust store reads it) and the database's TLS
+files (database.tls), which every Glance pod reads the database with.
 Usage: include "glance.pod.glanceMounts" (dict "context" $ "item" $item)
 */}}
 {{- define "glance.pod.glanceMounts" -}}
@@ -210,11 +215,13 @@ Usage: include "glance.pod.glanceMounts" (dict "context" $ "item" $item)
   subPath: tls-ca-bundle.pem
   readOnly: true
 {{- end }}
+{{- include "glance.tls.mounts" (dict "context" .context "hops" (list "database")) }}
 {{- end -}}
 
 {{/*
 Volumes for the configuration: the config Secret, the pod scripts, the glance.conf.d emptyDir
-(in memory, it holds the passwords), the CA bundle and the customServiceConfigSecrets.
+(in memory, it holds the passwords), the CA bundle, the customServiceConfigSecrets and the
+database's TLS files.
 Usage: include "glance.pod.configVolumes" (dict "context" $ "item" $item)
 */}}
 {{- define "glance.pod.configVolumes" -}}
@@ -239,6 +246,7 @@ Usage: include "glance.pod.configVolumes" (dict "context" $ "item" $item)
   secret:
     secretName: {{ $name | quote }}
 {{- end }}
+{{- include "glance.tls.volumes" (dict "context" .context "hops" (list "database")) }}
 {{- end -}}
 
 {{/*

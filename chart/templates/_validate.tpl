@@ -18,7 +18,7 @@ Usage: include "glance.validate.values" .
 */}}
 {{- define "glance.validate.values" -}}
 {{- $found := dict "problems" list -}}
-{{- range $rule := list "apiNames" "keystoneEndpoint" "extraMounts" "fileBackend" "cephConfig" "configVariables" "applicationCredential" "gatewayAPI" -}}
+{{- range $rule := list "apiNames" "keystoneEndpoint" "extraMounts" "fileBackend" "cephConfig" "configVariables" "applicationCredential" "singleTLS" "gatewayAPI" -}}
 {{- $_ := include (printf "glance.validate.%s" $rule) (dict "context" $ "found" $found) -}}
 {{- end -}}
 {{- with $found.problems -}}
@@ -194,6 +194,32 @@ Usage: $_ := include "glance.validate.applicationCredential" (dict "context" $ "
 {{- $_ := include "glance.validate.problem" (dict "found" $.found "path" $config "message" (printf "uses {{ .ServicePassword }}, but %s is set, so the pods of API %s get no service password: a swift or cinder store takes the credential instead (swift_store_application_credential_id = {{ .ApplicationCredentialID }}, swift_store_application_credential_secret = {{ .ApplicationCredentialSecret }}, or the cinder_store_ options of the same names), or leave %s empty to keep the password" $credential $item.api $credential)) -}}
 {{- else if and (not $secret) (regexMatch "\\{\\{-?\\s*\\.ApplicationCredential(ID|Secret)\\s*-?\\}\\}" $item.customConfig) -}}
 {{- $_ := include "glance.validate.problem" (dict "found" $.found "path" $config "message" (printf "uses {{ .ApplicationCredentialID }} or {{ .ApplicationCredentialSecret }}, but API %s logs in with the service password: set glanceAPIs.%s.auth.applicationCredentialSecret (or auth.applicationCredentialSecret) to the Secret of the credential, or use {{ .ServicePassword }}" $item.api $item.api)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A single API serves both endpoints from one httpd port, and TLS is on or off for a port as a
+whole: with a certificate for one endpoint only, the other would be served over TLS with a
+certificate that does not name it, while the catalog and helm test would reach it as http. So
+both endpoints have a certificate (the same Secret when its certificate names both hosts), or
+neither.
+Usage: $_ := include "glance.validate.singleTLS" (dict "context" $ "found" $found)
+*/}}
+{{- define "glance.validate.singleTLS" -}}
+{{- range $item := .context.glanceView.instances -}}
+{{- if eq $item.instance "single" -}}
+{{- $secrets := dict -}}
+{{- range $service := $item.services -}}
+{{- $_ := set $secrets $service.endpoint $service.tlsSecret -}}
+{{- end -}}
+{{- range $pair := list (list "public" "internal") (list "internal" "public") -}}
+{{- $given := get $secrets (index $pair 0) -}}
+{{- $missing := index $pair 1 -}}
+{{- if and $given (not (get $secrets $missing)) -}}
+{{- $_ := include "glance.validate.problem" (dict "found" $.found "path" (printf "%s.tls.api.%s.secretName" $item.path $missing) "message" (printf "API %s is of type single: its pods serve the public and internal endpoints on one port, which is TLS for both or for neither, and tls.api.%s has a certificate: give the %s endpoint its certificate too (the Secret %s serves both when its certificate names both Services' hosts), remove tls.api.%s, or use type split, whose endpoints are served by pods of their own" $item.api (index $pair 0) $missing $given (index $pair 0))) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

@@ -8,8 +8,9 @@ then httpd), the Keystone registration Job. Every process is stopped when the sc
 Run as root (private mount namespaces): `make e2e`. Besides the venv's glance, keystone and
 openstacksdk it needs Debian's mariadb-server, apache2, apache2-dev, memcached, the Ceph
 daemons and qemu-utils, and in the venv PyPI mod_wsgi (built against the venv's Python with
-apache2-dev's apxs), python-memcached (keystonemiddleware's memcache pool, which the Glance
-image carries) and Debian's rados and rbd bindings (linked by `make e2e-deps`).
+apache2-dev's apxs), python-memcached and python-binary-memcached (keystonemiddleware's
+memcache pools, plain and TLS, which the Glance image carries) and Debian's rados and rbd
+bindings (linked by `make e2e-deps`).
 GLANCE_E2E_KEEP=1 keeps the pods' files and logs (under /var/tmp/glance-e2e-*).
 """
 
@@ -40,9 +41,10 @@ from tests.services import (
     wait_for,
 )
 from tests.services.ceph import CephCluster, running_clusters
+from tests.services.certs import CertificateAuthority
 from tests.services.fixtures import running_keystone, running_mariadb
 from tests.services.keystone import Keystone
-from tests.services.mariadb import MariaDB
+from tests.services.mariadb import MariaDB, ServerTLS
 
 REGION = "RegionOne"
 SECRET_NAME = "osp-secret"
@@ -71,6 +73,7 @@ FIGURES: list[str] = []
 MISSING_HINT = {
     "mod_wsgi": "pip install mod_wsgi (needs apache2-dev)",
     "memcache": "pip install python-memcached",
+    "bmemcached": "pip install python-binary-memcached",
     "rados": "Debian's rados and rbd bindings (`make e2e-deps` links them)",
 }
 # The sites of the edge topology, each with a Ceph cluster of its own; the central one also
@@ -108,9 +111,23 @@ def _requirements() -> None:
 
 
 @pytest.fixture(scope="session")
-def mariadb() -> Iterator[MariaDB]:
-    """MariaDB whose root password is the Secret's DbRootPassword."""
-    with running_mariadb(SECRET["DbRootPassword"]) as server:
+def test_ca() -> CertificateAuthority:
+    """The CA of the session's certificates: the services' and the releases'."""
+    return CertificateAuthority()
+
+
+@pytest.fixture(scope="session")
+def mariadb(
+    test_ca: CertificateAuthority, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MariaDB]:
+    """MariaDB whose root password is the Secret's DbRootPassword. It takes TLS connections
+    too (a certificate for 127.0.0.1 from test_ca), and requires them only when a test says so
+    (require_secure_transport); the tests' own present a client certificate."""
+    folder = tmp_path_factory.mktemp("mariadb-tls")
+    cert, key = test_ca.issue("mariadb", HOST).write(folder, "server")
+    tls = ServerTLS(test_ca.write(folder / "ca.pem"), cert, key)
+    client = test_ca.issue("tests", client=True).write(folder, "client")
+    with running_mariadb(SECRET["DbRootPassword"], tls, client) as server:
         yield server
 
 
@@ -123,14 +140,20 @@ def keystone(mariadb: MariaDB, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @contextlib.contextmanager
-def running_memcached(workdir: Path) -> Iterator[str]:
-    """memcached on loopback (keystonemiddleware's token cache): yields host:port."""
+def running_memcached(workdir: Path, tls: ServerTLS | None = None) -> Iterator[str]:
+    """memcached on loopback (keystonemiddleware's token cache): yields host:port. With tls it
+    speaks TLS only, and takes only clients with a certificate tls.ca verifies."""
     program = shutil.which("memcached") or shutil.which("memcached", path="/usr/bin:/usr/sbin")
     if program is None:
         raise DeployError("memcached is not installed: `make services` installs it")
     port = free_port()
+    options = []
+    if tls is not None:
+        # ssl_verify_mode 2: a client certificate is required.
+        options = ["-Z", "-o", f"ssl_chain_cert={tls.cert},ssl_key={tls.key},"
+                   f"ssl_ca_cert={tls.ca},ssl_verify_mode=2"]  # fmt: skip
     process = start_process(
-        [program, "-l", HOST, "-p", str(port), "-U", "0", "-u", "nobody", "-m", "16"],
+        [program, "-l", HOST, "-p", str(port), "-U", "0", "-u", "nobody", "-m", "16", *options],
         workdir / "memcached.log",
     )
     try:
@@ -283,12 +306,12 @@ def install(
     return Deployment(objects, processes, endpoints, replicas, db_sync, registration, other_pods)
 
 
-@pytest.fixture(scope="module")
-def deploy(
-    mariadb: MariaDB, keystone: Keystone, memcached: str, cluster: Cluster
+@contextlib.contextmanager
+def deployer(
+    cluster: Cluster, services: tuple[MariaDB, Keystone, str]
 ) -> Iterator[Callable[..., Deployment]]:
-    """Install a release from values (see install()); its API processes stop when the module
-    ends, and a failed test shows the end of their logs."""
+    """Install releases from values on the services (see install()); their API processes stop
+    when the block ends, and a failed test shows the end of their logs."""
     started: list[ApiProcess] = []
 
     def deploy_(
@@ -296,9 +319,7 @@ def deploy(
     ) -> Deployment:
         count = len(started)
         try:
-            return install(
-                cluster, (mariadb, keystone, memcached), values, started, api, scheme, others
-            )
+            return install(cluster, services, values, started, api, scheme, others)
         finally:
             RUNNING.extend(started[count:])
 
@@ -309,3 +330,12 @@ def deploy(
             RUNNING.remove(process)
             with contextlib.suppress(Exception):
                 stop_api(process)
+
+
+@pytest.fixture(scope="module")
+def deploy(
+    mariadb: MariaDB, keystone: Keystone, memcached: str, cluster: Cluster
+) -> Iterator[Callable[..., Deployment]]:
+    """Install a release from values on the session's services (see deployer())."""
+    with deployer(cluster, (mariadb, keystone, memcached)) as deploy_:
+        yield deploy_

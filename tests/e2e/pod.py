@@ -1,7 +1,7 @@
 """A pod's view of the rendered chart: the files, environment and command of one container.
 
-Given a rendered workload (StatefulSet, Deployment, Job or CronJob) and the other rendered
-objects, `Pod` lays each volume out in a directory the way the kubelet would (Secret and
+Given a rendered workload (StatefulSet, Deployment, Job, CronJob or a bare Pod) and the other
+rendered objects, `Pod` lays each volume out in a directory the way the kubelet would (Secret and
 ConfigMap keys, alone or projected together, as files with their defaultMode and the fsGroup,
 emptyDirs and volume claims as empty directories shared by the pod's containers) and
 `Pod.container()` returns what one container sees: every mount (pod path -> host path), the
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-WORKLOAD_KINDS = ("StatefulSet", "Deployment", "DaemonSet", "Job", "CronJob")
+WORKLOAD_KINDS = ("StatefulSet", "Deployment", "DaemonSet", "Job", "CronJob", "Pod")
 # kubelet's default mode of Secret and ConfigMap files.
 DEFAULT_FILE_MODE = 0o644
 _VAR_REF = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
@@ -78,11 +78,13 @@ def find(objects: Iterable[Mapping[str, Any]], kind: str, name: str) -> dict[str
 
 
 def pod_spec(workload: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the pod template spec of a workload."""
+    """Return the pod template spec of a workload (the spec of a bare Pod)."""
     kind = workload.get("kind")
     if kind not in WORKLOAD_KINDS:
         raise PodError(f"{kind} is not a workload")
     spec = workload["spec"]
+    if kind == "Pod":
+        return dict(spec)
     if kind == "CronJob":
         spec = spec["jobTemplate"]["spec"]
     return dict(spec["template"]["spec"])

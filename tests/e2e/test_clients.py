@@ -11,9 +11,7 @@ internal URL https://localhost:<port>, the certificates made here.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import hashlib
-import ipaddress
 import os
 import socket
 import ssl
@@ -24,14 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from tests.e2e.deploy import Cluster
 from tests.e2e.users import REGION, connect, project_user, upload
 from tests.services import scrubbed_env, venv_bin
+from tests.services.certs import CertificateAuthority
 from tests.services.keystone import Keystone
 
 PROJECT, USER = "project-clients", "project-clients-member"
@@ -53,56 +48,17 @@ VALUES = {
 }
 
 
-def pem(key: ec.EllipticCurvePrivateKey) -> str:
-    """A private key in PEM (PKCS #8, unencrypted)."""
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-
-
-def certificate(
-    subject: str,
-    key: ec.EllipticCurvePrivateKey,
-    issuer: tuple[str, ec.EllipticCurvePrivateKey] | None = None,
-    san: x509.GeneralName | None = None,
-) -> x509.Certificate:
-    """A certificate for a day: the CA's own when no issuer is given."""
-    now = datetime.datetime.now(datetime.UTC)
-    issuer_name, issuer_key = issuer or (subject, key)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)]))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
-    )
-    if san is not None:
-        builder = builder.add_extension(x509.SubjectAlternativeName([san]), critical=False)
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
 @pytest.fixture(scope="module")
-def ca_file(tmp_path_factory: pytest.TempPathFactory, cluster: Cluster) -> Path:
-    """A CA, and the endpoints' Secrets (kubernetes.io/tls keys) with certificates it signed."""
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = certificate("glance test CA", ca_key)
-    names = {
-        "public": x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-        "internal": x509.DNSName("localhost"),
-    }
-    for endpoint, san in names.items():
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = certificate(f"glance {endpoint}", key, ("glance test CA", ca_key), san)
-        cluster.secrets[f"glance-{endpoint}-tls"] = {
-            "tls.crt": cert.public_bytes(serialization.Encoding.PEM).decode(),
-            "tls.key": pem(key),
-        }
-    path = tmp_path_factory.mktemp("ca") / "ca.pem"
-    path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    return path
+def ca_file(
+    tmp_path_factory: pytest.TempPathFactory, cluster: Cluster, test_ca: CertificateAuthority
+) -> Path:
+    """The endpoints' Secrets (kubernetes.io/tls keys) with certificates the session's CA
+    signed, and that CA's bundle."""
+    names = {"public": "127.0.0.1", "internal": "localhost"}
+    for endpoint, name in names.items():
+        issued = test_ca.issue(f"glance {endpoint}", name)
+        cluster.secrets[f"glance-{endpoint}-tls"] = issued.secret()
+    return test_ca.write(tmp_path_factory.mktemp("ca") / "ca.pem")
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,7 @@ PASSWORDS = {
     "GlanceDatabasePassword": "db-pw-'\"$",
     "AdminPassword": "admin-pw-&?",
     "DbRootPassword": "root-pw-#!",
+    "MemcacheSecretKey": "memcache-key-=+",
 }
 # The ResourceQuota of every release's namespace, as a platform team sets one: with amounts of
 # cpu and memory in it, the API server refuses any pod whose containers do not all request and

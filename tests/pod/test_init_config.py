@@ -104,6 +104,17 @@ def test_secrets_reach_glance_as_written(python: str, tmp_path: Path) -> None:
     assert "read_default_file=/etc/my.cnf" in url.query
 
 
+def test_the_memcached_secret_key_reaches_keystonemiddleware(python: str, tmp_path: Path) -> None:
+    """With a security strategy, keystonemiddleware reads its key from 03-secrets.conf."""
+    lay_out(tmp_path, "[DEFAULT]\n")
+    key = "k$y=with 'quotes'"
+    assert run(python, tmp_path, {**ENV, "MEMCACHE_SECRET_KEY": key}).returncode == 0
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(tmp_path / "etc/glance/glance.conf.d/03-secrets.conf")
+    written = parser["keystone_authtoken"]["memcache_secret_key"]
+    assert written.strip('"').replace("$$", "$") == key
+
+
 def test_secret_template_variables_are_filled_at_start(python: str, tmp_path: Path) -> None:
     custom = "[swift]\npassword = {{ .ServicePassword }}\nconnection = {{.DatabaseConnection}}\n"
     lay_out(tmp_path, custom)

@@ -12,7 +12,7 @@ import pytest
 
 from tests.services import ServiceError
 from tests.services.keystone import Keystone
-from tests.services.mariadb import MariaDB
+from tests.services.mariadb import MariaDB, ServerTLS
 
 
 @contextlib.contextmanager
@@ -29,9 +29,12 @@ def running(service: Any, what: str) -> Iterator[Any]:
 
 
 @contextlib.contextmanager
-def running_mariadb(root_password: str) -> Iterator[MariaDB]:
-    """A MariaDB on loopback in a temporary directory."""
-    with running(MariaDB(root_password), "MariaDB") as server:
+def running_mariadb(
+    root_password: str, tls: ServerTLS | None = None, client: tuple[Path, Path] | None = None
+) -> Iterator[MariaDB]:
+    """A MariaDB on loopback in a temporary directory (taking TLS connections with tls, the
+    tests' own presenting the certificate client)."""
+    with running(MariaDB(root_password, tls=tls, client=client), "MariaDB") as server:
         yield server
 
 

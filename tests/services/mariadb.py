@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import tempfile
@@ -32,12 +33,32 @@ def find_program(*names: str) -> str:
     raise ServiceError(f"{INSTALL_HINT} (looked for {', '.join(names)})")
 
 
+@dataclasses.dataclass(frozen=True)
+class ServerTLS:
+    """The files of a server's TLS: the CA bundle its clients verify it with, and its own
+    certificate and key."""
+
+    ca: Path
+    cert: Path
+    key: Path
+
+
 class MariaDB:
     """One mariadbd process with its own datadir, socket and port, run as root."""
 
-    def __init__(self, root_password: str, workdir: Path | None = None) -> None:
-        """Prepare paths; nothing runs until start()."""
+    def __init__(
+        self,
+        root_password: str,
+        workdir: Path | None = None,
+        tls: ServerTLS | None = None,
+        client: tuple[Path, Path] | None = None,
+    ) -> None:
+        """Prepare paths; nothing runs until start(). With tls the server also takes TLS
+        connections, and those of connect() are TLS, verified against tls.ca, presenting the
+        certificate and key of client when given (for accounts that REQUIRE X509)."""
         self.root_password = root_password
+        self.tls = tls
+        self.client = client
         self.mariadbd = find_program("mariadbd", "mysqld")
         self.install_db = find_program("mariadb-install-db", "mysql_install_db")
         self._own_workdir = workdir is None
@@ -90,6 +111,7 @@ class MariaDB:
                 "--innodb-doublewrite=0",
                 "--max-connections=200",
                 "--character-set-server=utf8mb4",
+                *self._tls_options(),
             ],
             self.log,
         )
@@ -101,6 +123,31 @@ class MariaDB:
             self.stop()
             raise
         return self
+
+    def _tls_options(self) -> list[str]:
+        """mariadbd's options for TLS, when the server has it."""
+        if self.tls is None:
+            return []
+        return [
+            f"--ssl-ca={self.tls.ca}",
+            f"--ssl-cert={self.tls.cert}",
+            f"--ssl-key={self.tls.key}",
+        ]
+
+    def require_secure_transport(self, required: bool) -> None:
+        """Refuse (or take again) every TCP connection that is not TLS, from now on."""
+        self.query(f"SET GLOBAL require_secure_transport = {'ON' if required else 'OFF'}")
+
+    @property
+    def ssl(self) -> dict[str, str] | None:
+        """PyMySQL's ssl argument for a TLS connection verified against the CA (with the
+        client certificate), when the server has TLS."""
+        if self.tls is None:
+            return None
+        files = {"ca": str(self.tls.ca)}
+        if self.client is not None:
+            files.update(cert=str(self.client[0]), key=str(self.client[1]))
+        return files
 
     def _socket_ready(self) -> bool:
         """Tell whether the server answers on its socket (and has not died)."""
@@ -155,6 +202,7 @@ class MariaDB:
             database=database,
             autocommit=True,
             connect_timeout=10,
+            ssl=self.ssl,
         )
 
     def query(self, sql: str, args: Any = None, database: str | None = None) -> list[tuple]:
@@ -177,9 +225,11 @@ class MariaDB:
             self.query(f"GRANT ALL PRIVILEGES ON `{name}`.* TO %s@'%%'", [user])
 
     def url(self, user: str, password: str, database: str) -> str:
-        """The SQLAlchemy URL Glance connects with, as that account."""
+        """The SQLAlchemy URL Glance connects with, as that account (over TLS when the server
+        has it)."""
         quoted = urllib.parse.quote(password, safe="")
-        return f"mysql+pymysql://{user}:{quoted}@{self.host}:{self.port}/{database}?charset=utf8"
+        query = "charset=utf8" + (f"&ssl_ca={self.tls.ca}" if self.tls else "")
+        return f"mysql+pymysql://{user}:{quoted}@{self.host}:{self.port}/{database}?{query}"
 
     def alembic_heads(self, database: str) -> set[str]:
         """The revisions in a database's alembic_version table (Glance's schema level)."""

@@ -26,6 +26,10 @@ Environment:
   DB_WAIT_SECONDS       how long to wait for the server to answer (default 300)
   GLANCE_MANAGE         glance-manage command (default glance-manage)
   GLANCE_CONFIG_DIR     passed as --config-dir (default /etc/glance/glance.conf.d; empty: none)
+  DB_TLS_CA             CA bundle file: every connection is TLS, the server's certificate and
+                        host name verified against it (optional)
+  DB_TLS_CERT           client certificate and key files presented to the server (optional,
+  DB_TLS_KEY            both or neither, and only with DB_TLS_CA)
 
 The database URL reaches glance-manage as OS_DATABASE__CONNECTION in its environment, never on
 its command line or in a log line. Exit codes: 0 done, 1 failure, 2 bad configuration.
@@ -40,6 +44,7 @@ import logging
 import os
 import re
 import shlex
+import ssl
 import subprocess
 import sys
 import time
@@ -78,7 +83,15 @@ RETRIABLE_ERRORS = frozenset(
 UP_TO_DATE = "Database is up to date"
 # What alembic says when the database holds a revision this Glance's migrations lack.
 UNKNOWN_REVISION = re.compile(r"Can't locate revision identified by '([^']+)'")
-LABELS = {"DB_CREATE": "database.create", "DB_WAIT_SECONDS": "database.waitSeconds"}
+LABELS = {
+    "DB_CREATE": "database.create",
+    "DB_WAIT_SECONDS": "database.waitSeconds",
+    "DB_TLS_CA": "database.tls.caBundleSecretName",
+    "DB_TLS_CERT": "database.tls.clientCertSecretName",
+    "DB_TLS_KEY": "database.tls.clientCertSecretName",
+}
+# PyMySQL's ssl keys of the files each variable names.
+TLS_FILES = {"DB_TLS_CA": "ca", "DB_TLS_CERT": "cert", "DB_TLS_KEY": "key"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,6 +112,7 @@ class Config:
     password_key: str = "DB_PASSWORD"
     root_password_key: str = "DB_ROOT_PASSWORD"
     wait_label: str = "DB_WAIT_SECONDS"
+    tls: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Config:
@@ -127,6 +141,7 @@ class Config:
             except ValueError as exc:
                 raise hooklib.ConfigError(f"the password in {env.label(variable)} {exc}") from None
         return cls(
+            tls=tls_files(env),
             host=env.text("DB_HOST", required=True),
             port=env.integer("DB_PORT", 3306, minimum=1, maximum=65535),
             name=name,
@@ -154,6 +169,24 @@ class Config:
         return tuple(s for s in (self.password, self.root_password) if s)
 
 
+def tls_files(env: hooklib.Env) -> dict[str, str]:
+    """PyMySQL's ssl files from DB_TLS_*; ConfigError for a file that is missing, or a client
+    certificate without its key or without a CA bundle."""
+    files = {}
+    for variable, key in TLS_FILES.items():
+        path = env.raw(variable)
+        if path is None:
+            continue
+        if not os.path.isfile(path):
+            raise hooklib.ConfigError(f"{env.label(variable)}: no such file {path!r}")
+        files[key] = path
+    if ("cert" in files) != ("key" in files):
+        raise hooklib.ConfigError("DB_TLS_CERT and DB_TLS_KEY are given together or not at all")
+    if files and "ca" not in files:
+        raise hooklib.ConfigError("a client certificate (DB_TLS_CERT) needs DB_TLS_CA")
+    return files
+
+
 # -- pure helpers ---------------------------------------------------------------------------
 
 
@@ -175,6 +208,13 @@ def is_retriable(exc: BaseException) -> bool:
     if isinstance(exc, OSError):  # socket-level errors PyMySQL did not wrap
         return True
     return error_code(exc) in RETRIABLE_ERRORS
+
+
+def tls_failure(exc: BaseException) -> str:
+    """The TLS error under a PyMySQL connection error (a certificate not verified, say), or ''
+    when there is none: no wait makes it go away."""
+    cause = getattr(exc, "original_exception", exc)
+    return str(cause) if isinstance(cause, ssl.SSLError) else ""
 
 
 def error_text(exc: BaseException) -> str:
@@ -214,7 +254,7 @@ def manage_env(config: Config, base: Mapping[str, str]) -> dict[str, str]:
     """Build glance-manage's environment, passing the database URL through oslo.config."""
     env = dict(base)
     env["OS_DATABASE__CONNECTION"] = dburl.database_url(
-        config.user, config.password, config.host, config.port, config.name
+        config.user, config.password, config.host, config.port, config.name, config.tls
     )
     return env
 
@@ -274,6 +314,8 @@ def pymysql_connector(config: Config) -> Connect:
             write_timeout=120,
             charset="utf8mb4",
             autocommit=True,
+            # Given a CA, PyMySQL verifies the server's certificate and host name.
+            ssl=dict(config.tls) or None,
         )
 
     return connect
@@ -316,6 +358,12 @@ def wait_for_server(
                 raise hooklib.HookError(
                     f"database {config.name!r} does not exist at {config.address}: "
                     "create it or set database.create: true"
+                ) from None
+            if tls_failure(exc):
+                raise hooklib.HookError(
+                    f"no TLS connection to the database at {config.address}: {tls_failure(exc)} "
+                    "(database.tls: the CA bundle must sign the server's certificate, which "
+                    f"must name {config.host})"
                 ) from None
             if not is_retriable(exc):
                 raise hooklib.HookError(
