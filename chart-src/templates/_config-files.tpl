@@ -33,9 +33,11 @@ debug = false
 log_file =
 log_dir =
 use_stderr = true
-{{- if ne .item.instance "external" }}
-# Locations are shown to the services that reach Glance inside the cloud (internal, single
-# and edge instances), never on the public-only one.
+{{- if .item.showLocations }}
+# Image locations (direct_url, locations), which Nova and Cinder read to clone an image
+# copy-on-write: shown by the internal and edge instances, and by those of the public endpoint
+# only when showImageLocationsOnPublicEndpoint asks. policy.yaml keeps changing them to the
+# admin and service roles.
 show_image_direct_url = true
 show_multiple_locations = true
 {{- end }}
@@ -119,9 +121,7 @@ flavor = {{ ternary "keystone+cachemanagement" "keystone" (ne ($cache.size | def
 {{- /* enforce_scope is left to oslo.policy: recent releases dropped the option and always
        check scope. The new role defaults are what the member/reader policy relies on. */}}
 enforce_new_defaults = true
-{{- if $v.policy }}
 policy_file = /etc/glance/policy.yaml
-{{- end }}
 {{- if $quotas }}
 
 [oslo_limit]

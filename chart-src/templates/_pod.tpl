@@ -203,12 +203,10 @@ Usage: include "glance.pod.glanceMounts" (dict "context" $ "item" $item)
   mountPath: /etc/my.cnf
   subPath: my.cnf
   readOnly: true
-{{- if .context.Values.policy }}
 - name: config-data
   mountPath: /etc/glance/policy.yaml
   subPath: policy.yaml
   readOnly: true
-{{- end }}
 {{- if dig "tls" "caBundleSecretName" "" .item.settings }}
 - name: ca-bundle
   mountPath: /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem

@@ -18,7 +18,7 @@ Usage: include "glance.validate.values" .
 */}}
 {{- define "glance.validate.values" -}}
 {{- $found := dict "problems" list -}}
-{{- range $rule := list "apiNames" "keystoneEndpoint" "extraMounts" "fileBackend" "cephConfig" "configVariables" "applicationCredential" "singleTLS" "gatewayAPI" -}}
+{{- range $rule := list "apiNames" "keystoneEndpoint" "extraMounts" "fileBackend" "cephConfig" "configVariables" "applicationCredential" "singleTLS" "gatewayAPI" "policy" -}}
 {{- $_ := include (printf "glance.validate.%s" $rule) (dict "context" $ "found" $found) -}}
 {{- end -}}
 {{- with $found.problems -}}
@@ -236,5 +236,19 @@ Usage: $_ := include "glance.validate.gatewayAPI" (dict "context" $ "found" $fou
 {{- $version := "gateway.networking.k8s.io/v1" -}}
 {{- if and .context.Values.httpRoute.enabled (not (.context.Capabilities.APIVersions.Has $version)) -}}
 {{- $_ := include "glance.validate.problem" (dict "found" .found "path" "httpRoute.enabled" "message" (printf "the cluster serves no Gateway API (%s), so it would refuse the HTTPRoute: install the Gateway API's CRDs first, or turn httpRoute off; where the chart renders without a cluster, declare the API (helm template --api-versions %s; Argo CD passes its cluster's APIs, or the Application's spec.source.helm.apiVersions when set)" $version $version)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Glance reads policy.yaml as a YAML map of rule names to check strings, and the chart adds its
+location rules to that map (glance.config.policyFile): any other text is refused here, where
+Glance would fail each request it checks.
+Usage: $_ := include "glance.validate.policy" (dict "context" $ "found" $found)
+*/}}
+{{- define "glance.validate.policy" -}}
+{{- $rules := fromYaml (.context.Values.policy | default "") -}}
+{{- /* fromYaml answers text that is no YAML map with a map of the one key Error. */ -}}
+{{- if and (eq (len $rules) 1) (hasKey $rules "Error") -}}
+{{- $_ := include "glance.validate.problem" (dict "found" .found "path" "policy" "message" (printf `is not a YAML map of Glance rule names to check strings (%s): write one rule a line, "rule_name": "check string"` (get $rules "Error"))) -}}
 {{- end -}}
 {{- end -}}

@@ -43,10 +43,10 @@ applicationCredentialSecret, storageRequest and cacheSize came from), catalog (w
 is in the Keystone catalog), workload
 (StatefulSet and headless Service name), configSecret, tlsSecret, services (name, endpoint, url,
 override), settings (the API's values over their defaults), and the resolved image, replicas,
-storage, cache, apiTimeout, debug, customConfig, configSecrets, nodeSelector, affinity,
-topologySpreadConstraints and backends. Besides instances the view holds catalogApi, catalog (its
-endpoint URLs) and publicService (the Service of its public endpoint, which an Ingress or
-HTTPRoute exposes).
+storage, cache, apiTimeout, showLocations (whether its Glance shows image locations), debug,
+customConfig, configSecrets, nodeSelector, affinity, topologySpreadConstraints and backends.
+Besides instances the view holds catalogApi, catalog (its endpoint URLs) and publicService (the
+Service of its public endpoint, which an Ingress or HTTPRoute exposes).
 The view is built in place rather than returned as text, so values keep their types and every
 character (a YAML round trip can turn a string into a number or lose control characters).
 Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
@@ -165,6 +165,10 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
     {{- $_ := set $item "image" ($settings.containerImage | default $v.containerImage) -}}
     {{- $_ := set $item "replicas" (int64 $settings.replicas) -}}
     {{- $_ := set $item "apiTimeout" (int64 (ternary $v.apiTimeout $settings.apiTimeout (kindIs "invalid" $settings.apiTimeout))) -}}
+    {{- /* Image locations: always shown by the instances only other services reach (internal,
+           edge), by those of the public endpoint (single, external) only when asked. */ -}}
+    {{- $publicLocations := ternary $v.showImageLocationsOnPublicEndpoint $settings.showImageLocationsOnPublicEndpoint (kindIs "invalid" $settings.showImageLocationsOnPublicEndpoint) -}}
+    {{- $_ := set $item "showLocations" (or (has $inst (list "internal" "edge")) $publicLocations) -}}
     {{- $_ := set $item "debug" (dig "debug" "service" false $settings) -}}
     {{- $_ := set $item "nodeSelector" ($settings.nodeSelector | default $v.nodeSelector | default dict) -}}
     {{- /* An API's own affinity and spread, once set (even empty), replace the top-level ones

@@ -120,6 +120,19 @@ def clone(cluster: CephCluster, image: str, name: str) -> bytes:
     return bytes(data)
 
 
+def store_snapshot(cluster: CephCluster, image: str, data: bytes) -> None:
+    """What Nova's rbd driver leaves for the snapshot of a server: an rbd image named by the
+    image's id in the pool images, holding the data, with the protected snapshot clones use."""
+    import rbd
+
+    with pool(cluster) as ioctx:
+        rbd.RBD().create(ioctx, image, len(data), features=rbd.RBD_FEATURE_LAYERING)
+        with rbd.Image(ioctx, image) as opened:
+            opened.write(data, 0)
+            opened.create_snap(SNAPSHOT)
+            opened.protect_snap(SNAPSHOT)
+
+
 def location(cluster: CephCluster, image: str) -> str:
     """The location Glance gives an image it stored in a cluster's pool images."""
     return f"rbd://{cluster.fsid}/images/{image}/{SNAPSHOT}"

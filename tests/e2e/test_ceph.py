@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.e2e import locations
 from tests.e2e.deploy import Cluster, another_pod, healthcheck, liveness_window
 from tests.e2e.rbd_store import (
     clone,
@@ -25,6 +26,7 @@ from tests.e2e.rbd_store import (
     images,
     location,
     snapshots,
+    store_snapshot,
     user_secret,
 )
 from tests.e2e.users import connect, glance, project_user, upload, wait_imported
@@ -111,6 +113,47 @@ def test_the_internal_api_shows_the_rbd_location_and_the_public_one_hides_it(
         )  # fmt: skip
         hidden = public.image.get_image(image)
         assert (hidden.direct_url, hidden.locations) == (None, None)
+
+
+@pytest.mark.parametrize("way", [locations.PATCH, locations.LOCATIONS_API])
+def test_a_member_cannot_point_its_image_at_another_images_data(
+    uploaded: dict[str, str], release: Any, keystone: Keystone, site: CephCluster, way: str
+) -> None:
+    """The attack copy-on-write stores invite: a member gives its own new image the rbd location
+    of another image's data. The public endpoint shows no location to copy, and both endpoints
+    refuse the change by their policy, the internal one too, where locations are shown."""
+    token = keystone.token(USER, USER, PROJECT)
+    stolen = location(site, uploaded["openstacksdk"])
+    for interface in ("public", "internal"):
+        url = release.endpoints[interface]
+        mine = locations.queued_image(url, token, f"ceph-pointer-{interface}")
+        answer = locations.set_location(url, way, token, mine, stolen)
+        assert locations.refused_by_policy(answer, way), (interface, answer)
+        assert locations.image(url, token, mine)["status"] == "queued"
+
+
+@pytest.mark.parametrize("way", [locations.PATCH, locations.LOCATIONS_API])
+def test_nova_sets_the_location_of_a_snapshot_it_made_in_ceph(
+    release: Any, keystone: Keystone, site: CephCluster, way: str
+) -> None:
+    """A snapshot of a server on Ceph as Nova makes it: the user's image record, the data made
+    in the pool images, then the location set on the internal endpoint with the user's token
+    and Nova's service token beside it (refused without). The image is then active, its
+    direct_url on the internal endpoint is that location, and it downloads through the public
+    endpoint as the data."""
+    token, nova = keystone.token(USER, USER, PROJECT), locations.nova_token(keystone)
+    internal = release.endpoints["internal"]
+    snapshot = locations.queued_image(internal, token, "ceph-snapshot")
+    data = DATA[: 1024 * 1024]
+    store_snapshot(site, snapshot, data)
+    where = location(site, snapshot)
+    assert locations.refused_by_policy(
+        locations.set_location(internal, way, token, snapshot, where), way
+    )
+    status, body = locations.set_location(internal, way, token, snapshot, where, nova)
+    assert status in (200, 202), body
+    assert wait_imported(member(keystone, "internal"), snapshot)["direct_url"] == where
+    assert member(keystone).image.download_image(snapshot).content == data
 
 
 def test_downloads_through_the_public_api_are_byte_identical(

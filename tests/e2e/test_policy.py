@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from openstack import exceptions
 
+from tests.e2e import locations
 from tests.e2e.conftest import SECRET
 from tests.e2e.deploy import Cluster
 from tests.e2e.users import connect, project_user, upload
@@ -120,6 +121,25 @@ def test_both_catalog_endpoints_answer(image: Any, release: Any, keystone: Keyst
         while pod.log.read_text().count('"GET /v2/images') == before:
             assert time.monotonic() < deadline, f"{pod.name} logged no listing"
             time.sleep(0.1)
+
+
+@pytest.mark.parametrize("way", [locations.PATCH, locations.LOCATIONS_API])
+def test_a_member_cannot_point_its_image_at_other_data_through_either_endpoint(
+    image: Any, release: Any, keystone: Keystone, way: str
+) -> None:
+    """The default single API shows no image locations, and its policy refuses a member who sets
+    the location of its own new image to the file of another image's data, through the public
+    and the internal URL alike."""
+    token = keystone.token("project-a-member", "project-a-member", "project-a")
+    stolen = f"file:///var/lib/glance/images/{image.id}"
+    for interface in ("public", "internal"):
+        url = release.endpoints[interface]
+        shown = locations.image(url, token, image.id)
+        assert {"direct_url", "locations"} & set(shown) == set(), interface
+        mine = locations.queued_image(url, token, f"pointer-{interface}")
+        answer = locations.set_location(url, way, token, mine, stolen)
+        assert locations.refused_by_policy(answer, way), (interface, answer)
+        assert locations.image(url, token, mine)["status"] == "queued"
 
 
 # The rows a deleted image leaves in the tables `glance-manage db purge` purges (the images
