@@ -239,6 +239,45 @@ Usage: include "glance.hooks.keystoneLoginEnv" .
 {{- end -}}
 
 {{/*
+The environment of a Keystone login as the Glance service user, the way the catalog API logs in
+(hooks/release_check.py reads it): with its application credential when it has one, else with
+the service user's password on the service project. Never the admin's password.
+Usage: include "glance.hooks.serviceLoginEnv" .
+*/}}
+{{- define "glance.hooks.serviceLoginEnv" -}}
+{{- $v := .Values -}}
+{{- $appCred := "" -}}
+{{- range $item := .glanceView.instances -}}
+{{- if $item.catalog -}}
+{{- $appCred = include "glance.config.applicationCredential" (dict "context" $ "item" $item) -}}
+{{- end -}}
+{{- end -}}
+- name: OS_AUTH_URL
+  value: {{ .glanceView.keystone.url | quote }}
+- name: OS_USER_DOMAIN_NAME
+  value: {{ $v.keystone.domain | quote }}
+- name: OS_PROJECT_DOMAIN_NAME
+  value: {{ $v.keystone.domain | quote }}
+- name: OS_REGION_NAME
+  value: {{ $v.keystone.region | quote }}
+{{- if $appCred }}
+{{- range $name, $key := dict "APPLICATION_CREDENTIAL_ID" "AC_ID" "APPLICATION_CREDENTIAL_SECRET" "AC_SECRET" }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $appCred | quote }}
+      key: {{ $key }}
+{{- end }}
+{{- else }}
+- name: SERVICE_USER
+  value: {{ $v.serviceUser | quote }}
+- name: SERVICE_PROJECT
+  value: {{ $v.keystone.serviceProject | quote }}
+{{ include "glance.pod.secretEnv" (dict "context" . "name" "SERVICE_PASSWORD" "key" $v.passwordSelectors.service "named" true) }}
+{{- end }}
+{{- end -}}
+
+{{/*
 Name of the resize hook's ServiceAccount, Role, RoleBinding and Job.
 Usage: include "glance.hooks.resizeName" .
 */}}
