@@ -114,8 +114,10 @@ Usage: include "glance.pod.databaseEnv" (dict "context" $ "named" false)
 Init container of every Glance pod: runs init_config.py (chart/files/pod), which fills
 /etc/glance/glance.conf.d with the generated files, the passwords (from the user's Secret,
 through the environment; the application credential's Secret instead of the service password
-when the instance has one) and the customServiceConfigSecrets.
-Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item)
+when the instance has one) and the customServiceConfigSecrets. With "databaseOnly" (the
+CronJobs, whose Glance reads only its database) it gets the database password alone: no
+Keystone login, no transport URL.
+Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item "databaseOnly" false)
 */}}
 {{- define "glance.pod.initContainer" -}}
 {{- $v := .context.Values -}}
@@ -126,6 +128,7 @@ Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item)
   command: ["python3", "{{ $const.scriptsDir }}/init_config.py"]
   env:
     {{- include "glance.pod.databaseEnv" (dict "context" .context) | nindent 4 }}
+    {{- if not .databaseOnly }}
     {{- $appCred := include "glance.config.applicationCredential" . }}
     {{- if $appCred }}
     {{- /* With an application credential the pod never gets the service user's password. */}}
@@ -145,6 +148,7 @@ Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item)
         secretKeyRef:
           name: {{ . | quote }}
           key: transport_url
+    {{- end }}
     {{- end }}
   securityContext:
     {{- toYaml $v.containerSecurityContext | nindent 4 }}

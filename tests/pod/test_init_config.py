@@ -160,3 +160,20 @@ def test_without_a_service_password_its_variable_stops_the_pod(python: str, tmp_
     assert result.stderr.strip().splitlines()[-1] == (
         "01-custom.conf: unknown template variable {{ .ServicePassword }}"
     )
+
+
+def test_a_pod_without_a_login_gets_its_database_alone(python: str, tmp_path: Path) -> None:
+    """The CronJobs' init container gets the database password only: 03-secrets.conf holds the
+    database connection and no Keystone section, and a login's template variables are empty
+    (a store the customServiceConfig logs in to is not used there)."""
+    env = {k: v for k, v in ENV.items() if k.startswith("DB_")}
+    lay_out(
+        tmp_path, "[swift]\nkey = {{ .ServicePassword }}\nid = {{ .ApplicationCredentialID }}\n"
+    )
+    result = run(python, tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(tmp_path / "etc/glance/glance.conf.d/03-secrets.conf")
+    assert parser.sections() == ["database"]
+    written = (tmp_path / "etc/glance/glance.conf.d/01-custom.conf").read_text()
+    assert written == "[swift]\nkey = \nid = \n"

@@ -14,6 +14,10 @@ Environment:
   APPLICATION_CREDENTIAL_SECRET        credential Glance logs in with instead (optional)
   TRANSPORT_URL                        notifications transport URL (optional)
 
+A pod whose Glance only uses its database (the CronJobs) gets neither a password of Keystone
+nor an application credential: its configuration has no Keystone login, and the template
+variables of one are empty there.
+
 Runs on the image's Python 3.9 with the standard library and dburl.py (mounted beside it).
 """
 
@@ -35,6 +39,8 @@ CUSTOM = "01-custom.conf"
 MY_CNF = "/etc/my.cnf"
 # `{{ .Name }}` as the operator writes its template variables (the chart fills the others).
 VARIABLE = re.compile(r"\{\{-?\s*\.([A-Za-z0-9_]+)\s*-?\}\}")
+# The variables of a Keystone login.
+LOGIN_VARIABLES = ("ServicePassword", "ApplicationCredentialID", "ApplicationCredentialSecret")
 
 
 def ini(value: str) -> str:
@@ -60,7 +66,7 @@ def application_credential(env: Mapping[str, str]) -> Optional[tuple[str, str]]:
 
 def secret_variables(env: Mapping[str, str]) -> dict[str, str]:
     """The template variables that hold secrets, by name: the service password or the
-    application credential, whichever the pod has."""
+    application credential, whichever the pod has; both empty in a pod without a login."""
     found = {
         "DatabaseConnection": database_connection(env),
         "TransportURL": env.get("TRANSPORT_URL", ""),
@@ -68,8 +74,10 @@ def secret_variables(env: Mapping[str, str]) -> dict[str, str]:
     credential = application_credential(env)
     if credential:
         found["ApplicationCredentialID"], found["ApplicationCredentialSecret"] = credential
-    else:
+    elif "SERVICE_PASSWORD" in env:
         found["ServicePassword"] = env["SERVICE_PASSWORD"]
+    else:
+        found.update(dict.fromkeys(LOGIN_VARIABLES, ""))
     return found
 
 
@@ -85,28 +93,31 @@ def expand(text: str, variables: Mapping[str, str]) -> str:
     return VARIABLE.sub(value, text)
 
 
-def secrets_conf(env: Mapping[str, str]) -> str:
-    """03-secrets.conf: every password Glance needs (or the application credential instead of
-    the service password), read from the environment."""
+def login(env: Mapping[str, str]) -> list[str]:
+    """The options of the pod's Keystone login: the application credential, else the service
+    password; none in a pod without either."""
     credential = application_credential(env)
     if credential:
-        login = [
+        return [
             "application_credential_id = " + ini(credential[0]),
             "application_credential_secret = " + ini(credential[1]),
         ]
-    else:
-        login = ["password = " + ini(env["SERVICE_PASSWORD"])]
+    if "SERVICE_PASSWORD" in env:
+        return ["password = " + ini(env["SERVICE_PASSWORD"])]
+    return []
+
+
+def secrets_conf(env: Mapping[str, str]) -> str:
+    """03-secrets.conf: every password the pod's Glance needs (or the application credential
+    instead of the service password), read from the environment."""
     lines = [
         "# Written at run time by init_config.py; not in any manifest.",
         "[database]",
         "connection = " + ini(database_connection(env)),
-        "",
-        "[keystone_authtoken]",
-        *login,
-        "",
-        "[oslo_limit]",
-        *login,
     ]
+    options = login(env)
+    if options:
+        lines += ["", "[keystone_authtoken]", *options, "", "[oslo_limit]", *options]
     if env.get("TRANSPORT_URL"):
         lines += [
             "",
