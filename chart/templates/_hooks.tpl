@@ -62,8 +62,6 @@ Usage: include "glance.hooks.jobSpec" (dict "context" $ "component" "db-sync" "i
 */}}
 {{- define "glance.hooks.jobSpec" -}}
 {{- $v := .context.Values -}}
-{{- $extra := dict -}}
-{{- $_ := include "glance.pod.extraMounts" (dict "context" .context "out" $extra) -}}
 {{- if not (kindIs "invalid" .backoffLimit) }}
 backoffLimit: {{ int64 .backoffLimit }}
 {{- else }}
@@ -98,9 +96,6 @@ template:
             readOnly: true
           - name: tmp
             mountPath: /tmp
-          {{- with $extra.mounts }}
-          {{- toYaml . | nindent 10 }}
-          {{- end }}
     volumes:
       - name: hook-scripts
         configMap:
@@ -108,9 +103,6 @@ template:
           defaultMode: 0444
       - name: tmp
         emptyDir: {}
-      {{- with $extra.volumes }}
-      {{- toYaml . | nindent 6 }}
-      {{- end }}
 {{- end -}}
 
 {{/*

@@ -3,22 +3,19 @@ Pieces of the Glance pods: API StatefulSets, image cache and db purge CronJobs.
 */}}
 
 {{/*
-Names extraMounts propagation may use to reach the pods of one instance (or, without item, of
-pods that are not API pods: only Glance).
+Names extraMounts propagation may use to reach the pods of one API instance. Only API pods
+run Glance's stores (the keyrings, shares and certificates extraMounts carry are theirs), so
+Glance reaches them as GlanceAPI does, and no hook or CronJob pod gets extraMounts.
 Usage: include "glance.pod.targets" (dict "item" $item) | fromYamlArray
 */}}
 {{- define "glance.pod.targets" -}}
-{{- if .item -}}
 {{- toYaml (list "Glance" "GlanceAPI" .item.api .item.instance (printf "%s-%s" .item.api .item.instance)) -}}
-{{- else -}}
-{{- toYaml (list "Glance") -}}
-{{- end -}}
 {{- end -}}
 
 {{/*
 Fills "out" with the volumes and mounts of extraMounts whose propagation names one of the
-targets (empty propagation means Glance): {volumes, mounts}. Filled in place, so the user's
-objects reach the manifest untouched.
+instance's targets (empty propagation means Glance): {volumes, mounts}. Filled in place, so
+the user's objects reach the manifest untouched.
 Usage: $_ := include "glance.pod.extraMounts" (dict "context" $ "item" $item "out" $extra)
 */}}
 {{- define "glance.pod.extraMounts" -}}
