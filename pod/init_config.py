@@ -3,7 +3,8 @@
 Copies the generated files of the config Secret in their order, expands the secret template
 variables of 01-custom.conf, writes 03-secrets.conf with the passwords, and copies the keys of
 the customServiceConfigSecrets, in list order, as 10-<n>-<key>.conf. Passwords come from the
-environment (the user's Secret) and never from a manifest.
+environment (the user's Secret) and never from a manifest. What holds a secret (01-custom.conf,
+03-secrets.conf and the customServiceConfigSecrets' files) only the glance user may read.
 
 Environment:
   DB_HOST, DB_PORT, DB_NAME, DB_USER   where Glance's database is, and its account
@@ -155,7 +156,8 @@ def main(env: Mapping[str, str] = os.environ) -> int:
                 if key.startswith(".") or not os.path.isfile(source):
                     continue
                 stem = key[:-5] if key.endswith(".conf") else key
-                shutil.copyfile(source, os.path.join(TARGET, f"10-{folder}-{stem}.conf"))
+                with open(source) as secret:
+                    write_private(os.path.join(TARGET, f"10-{folder}-{stem}.conf"), secret.read())
     for name in sorted(os.listdir(TARGET)):
         print("glance.conf.d/" + name)
     return 0

@@ -239,6 +239,7 @@ Usage: include "glance.pod.configVolumes" (dict "context" $ "item" $item)
 - name: {{ printf "custom-config-%02d" $i }}
   secret:
     secretName: {{ $name | quote }}
+    defaultMode: 0440
 {{- end }}
 {{- end -}}
 
