@@ -371,7 +371,7 @@ Usage: include "glance.hooks.rolloutEnv" .
 - name: STATEFULSETS
   value: {{ include "glance.hooks.workloads" . | quote }}
 - name: STATE_CONFIGMAP
-  value: {{ include "glance.names.podScripts" . | quote }}
+  value: {{ include "glance.names.passwordFingerprint" . | quote }}
 - name: WAIT_SECONDS
   value: {{ max 10 (sub (int64 $v.hooks.activeDeadlineSeconds) 60) | quote }}
 {{- end -}}
@@ -419,9 +419,9 @@ Usage: include "glance.hooks.identities" . | fromYamlArray
       "name" (include "glance.hooks.rolloutName" .) "component" "password-rollout"
       "hook" "post-install,post-upgrade" "weight" 2
       "rules" (list
-        (dict "apiGroups" (list "") "resources" (list "configmaps") "resourceNames" (list (include "glance.names.podScripts" .)) "verbs" (list "get" "patch"))
+        (dict "apiGroups" (list "") "resources" (list "configmaps") "resourceNames" (list (include "glance.names.passwordFingerprint" .)) "verbs" (list "get" "patch"))
         (dict "apiGroups" (list "apps") "resources" (list "statefulsets") "resourceNames" $workloads "verbs" (list "get" "patch")))
-      "purpose" "read and annotate the pod scripts ConfigMap (where it keeps the fingerprint of the passwords) and this release's API StatefulSets (whose pod template annotation restarts their pods)") -}}
+      "purpose" "read and annotate the password fingerprint ConfigMap (which holds no code) and this release's API StatefulSets (whose pod template annotation restarts their pods)") -}}
 {{- end -}}
 {{- $out = append $out (dict
       "name" (include "glance.hooks.contractName" .) "component" "db-contract"
