@@ -18,7 +18,7 @@ Usage: include "glance.validate.values" .
 */}}
 {{- define "glance.validate.values" -}}
 {{- $found := dict "problems" list -}}
-{{- range $rule := list "apiNames" "keystoneEndpoint" "extraMounts" "fileBackend" "cephConfig" "configVariables" "applicationCredential" "gatewayAPI" -}}
+{{- range $rule := list "apiNames" "keystoneEndpoint" "extraMounts" "fileBackend" "cephConfig" "configVariables" "applicationCredential" "gatewayAPI" "egressStores" -}}
 {{- $_ := include (printf "glance.validate.%s" $rule) (dict "context" $ "found" $found) -}}
 {{- end -}}
 {{- with $found.problems -}}
@@ -210,5 +210,23 @@ Usage: $_ := include "glance.validate.gatewayAPI" (dict "context" $ "found" $fou
 {{- $version := "gateway.networking.k8s.io/v1" -}}
 {{- if and .context.Values.httpRoute.enabled (not (.context.Capabilities.APIVersions.Has $version)) -}}
 {{- $_ := include "glance.validate.problem" (dict "found" .found "path" "httpRoute.enabled" "message" (printf "the cluster serves no Gateway API (%s), so it would refuse the HTTPRoute: install the Gateway API's CRDs first, or turn httpRoute off; where the chart renders without a cluster, declare the API (helm template --api-versions %s; Argo CD passes its cluster's APIs, or the Application's spec.source.helm.apiVersions when set)" $version $version)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The egress NetworkPolicy lets the API pods reach only what it names: an API that stores images
+anywhere but its file store (a Ceph cluster, Swift, S3, cinder) needs a rule for that store in
+networkPolicy.egress.stores, or every upload and download fails.
+Usage: $_ := include "glance.validate.egressStores" (dict "context" $ "found" $found)
+*/}}
+{{- define "glance.validate.egressStores" -}}
+{{- $egress := .context.Values.networkPolicy.egress -}}
+{{- if and $egress.enabled (not $egress.stores) -}}
+{{- range $item := .context.glanceView.instances -}}
+{{- $remote := without $item.backends "file" -}}
+{{- if $remote -}}
+{{- $_ := include "glance.validate.problem" (dict "found" $.found "path" "networkPolicy.egress.stores" "message" (printf "API %s stores images in %s, which the egress NetworkPolicy lets no pod reach: add a rule for the store (for Ceph, its monitors and OSDs on ports 3300, 6789 and 6800-7300), or turn networkPolicy.egress.enabled off" $item.api (join ", " ($remote | uniq)))) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
