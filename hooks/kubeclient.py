@@ -42,7 +42,7 @@ class Access:
         env = hooklib.Env(environ)
         host, port = environ.get("KUBERNETES_SERVICE_HOST"), environ.get("KUBERNETES_SERVICE_PORT")
         default_api = f"https://{host}:{port}" if host and port else None
-        api = env.url("KUBE_API", default=default_api, required=True)
+        api = env.url("KUBE_API", default=default_api, required=default_api is None)
         return cls(
             api=api.rstrip("/"),
             token_file=env.text("KUBE_TOKEN_FILE", f"{ACCOUNT}/token"),

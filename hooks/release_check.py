@@ -6,14 +6,19 @@ Environment:
                      (required)
   CATALOG            JSON {interface: url}; empty: no catalog check
   SERVICE_TYPE       service type to look up in the catalog (default image)
-  OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME,
-  OS_PROJECT_DOMAIN_NAME, OS_REGION_NAME   admin login for the catalog check
+  OS_AUTH_URL, OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME, OS_REGION_NAME   where and how to
+                     log in to Keystone for the catalog check
+  SERVICE_USER, SERVICE_PROJECT, SERVICE_PASSWORD   the Glance service user's login, or
+  APPLICATION_CREDENTIAL_ID, APPLICATION_CREDENTIAL_SECRET   its application credential
   OS_CACERT          CA bundle that verifies an https Keystone (optional)
   RETRIES            retries, with backoff, of each request (default 5)
 
+The catalog is read from the check's own token, which Keystone gives any project-scoped login:
+the Glance service user needs no role beyond those it has, and the check no admin.
+
 Prints one line per check; exit 0 when every check passes, 1 otherwise, 2 on bad configuration.
-Runs on Python 3.9 with openstacksdk, keystoneauth1 and the standard library (the catalog
-check imports them only when it runs).
+Runs on Python 3.9 with keystoneauth1 and the standard library (the catalog check imports it
+only when it runs).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import ssl
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Optional
 
 import hooklib
@@ -45,6 +50,8 @@ class Config:
     username: str = ""
     password: str = ""
     project_name: str = ""
+    credential_id: str = ""
+    credential_secret: str = ""
     user_domain_name: str = "Default"
     project_domain_name: str = "Default"
     region: str = "RegionOne"
@@ -61,14 +68,20 @@ class Config:
         except ValueError as exc:
             raise hooklib.ConfigError(f"CHECKS or CATALOG is not valid JSON: {exc}") from None
         needed = bool(catalog)
+        credential = env.text("APPLICATION_CREDENTIAL_ID")
+        password = needed and not credential
         return cls(
             checks=tuple(checks),
             catalog=tuple(sorted(catalog.items())),
             service_type=env.text("SERVICE_TYPE", "image"),
             auth_url=env.url("OS_AUTH_URL", required=needed),
-            username=env.text("OS_USERNAME", required=needed),
-            password=env.secret("OS_PASSWORD", required=needed),
-            project_name=env.text("OS_PROJECT_NAME", required=needed),
+            username=env.text("SERVICE_USER", required=password),
+            password=env.secret("SERVICE_PASSWORD", required=password),
+            project_name=env.text("SERVICE_PROJECT", required=password),
+            credential_id=credential,
+            credential_secret=env.secret(
+                "APPLICATION_CREDENTIAL_SECRET", required=bool(credential)
+            ),
             user_domain_name=env.text("OS_USER_DOMAIN_NAME", "Default"),
             project_domain_name=env.text("OS_PROJECT_DOMAIN_NAME", "Default"),
             region=env.text("OS_REGION_NAME", "RegionOne"),
@@ -104,35 +117,55 @@ def healthcheck(url: str, cacert: str, retries: int) -> str:
         return problem[0]
 
 
-def connect(config: Config) -> Any:
-    """Open the admin's openstacksdk connection."""
-    return hooklib.keystone_connection(
-        hooklib.password_login(config),
-        config.region,
-        "internal",
-        config.retries,
-        cacert=config.cacert,
-        app="glance-release-check",
+def login(config: Config) -> Any:
+    """The check's Keystone login: the application credential, else the service user's
+    password on the service project."""
+    from keystoneauth1.identity import v3
+
+    url = hooklib.identity_url(config.auth_url)
+    if config.credential_id:
+        return v3.ApplicationCredential(
+            auth_url=url,
+            application_credential_id=config.credential_id,
+            application_credential_secret=config.credential_secret,
+        )
+    return v3.Password(
+        auth_url=url,
+        username=config.username,
+        password=config.password,
+        user_domain_name=config.user_domain_name,
+        project_name=config.project_name,
+        project_domain_name=config.project_domain_name,
     )
 
 
-def catalog_problems(config: Config, conn: Any) -> list[str]:
+def token_catalog(config: Config) -> Any:
+    """Log in and return the service catalog of the token (keystoneauth's ServiceCatalog)."""
+    from keystoneauth1 import session
+
+    auth = login(config)
+    sess = session.Session(
+        auth=auth,
+        verify=config.cacert or True,
+        timeout=60,
+        app_name="glance-release-check",
+        connect_retries=config.retries,
+    )
+    return auth.get_access(sess).service_catalog
+
+
+def catalog_problems(config: Config, catalog: Any) -> list[str]:
     """Return what differs between the region's image endpoints and the expected URLs."""
-    identity = conn.identity
-    services = list(identity.services(type=config.service_type))
-    if not services:
+    if not catalog.get_endpoints(service_type=config.service_type):
         return [f"no service of type {config.service_type} in the catalog"]
     problems = []
     for interface, url in config.catalog:
         found = sorted(
-            {
-                e.url
-                for s in services
-                for e in identity.endpoints(
-                    service_id=s.id, interface=interface, region_id=config.region
+            set(
+                catalog.get_urls(
+                    service_type=config.service_type, interface=interface, region_name=config.region
                 )
-                if e.is_enabled
-            }
+            )
         )
         if found != [url]:
             problems.append(
@@ -142,7 +175,7 @@ def catalog_problems(config: Config, conn: Any) -> list[str]:
     return problems
 
 
-def run(config: Config, conn: Optional[Any]) -> int:
+def run(config: Config, read_catalog: Optional[Callable[[], Any]]) -> int:
     """Run every check, print one line per result; return the number that failed."""
     failed = 0
     for check in config.checks:
@@ -152,10 +185,10 @@ def run(config: Config, conn: Optional[Any]) -> int:
         problem = healthcheck(check["url"], check.get("cacert", ""), config.retries)
         failed += bool(problem)
         print(f"{'FAIL' if problem else 'ok  '} {check['url']} {problem}".rstrip(), flush=True)
-    if conn is not None:
+    if read_catalog is not None:
         try:
-            problems = catalog_problems(config, conn)
-        except Exception as exc:  # noqa: BLE001 - one line, whatever openstacksdk raises
+            problems = catalog_problems(config, read_catalog())
+        except Exception as exc:  # noqa: BLE001 - one line, whatever keystoneauth raises
             problems = [f"catalog check failed: {type(exc).__name__}: {hooklib.one_line(str(exc))}"]
         for problem in problems:
             print(f"FAIL {problem}", flush=True)
@@ -172,15 +205,12 @@ def main(environ: Optional[Mapping[str, str]] = None) -> int:
     def body(log: logging.Logger) -> int:
         """Read the settings, check, exit 1 when anything failed."""
         config = Config.from_env(environ)
-        conn = connect(config) if config.catalog else None
-        try:
-            failed = run(config, conn)
-        finally:
-            if conn is not None:
-                conn.close()
+        read = (lambda: token_catalog(config)) if config.catalog else None
+        failed = run(config, read)
         return hooklib.EXIT_FAILURE if failed else hooklib.EXIT_OK
 
-    return hooklib.run_main(HOOK, body, lambda: (environ.get("OS_PASSWORD", ""),))
+    secrets = ("SERVICE_PASSWORD", "APPLICATION_CREDENTIAL_SECRET")
+    return hooklib.run_main(HOOK, body, lambda: tuple(environ.get(n, "") for n in secrets))
 
 
 if __name__ == "__main__":

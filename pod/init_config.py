@@ -3,7 +3,8 @@
 Copies the generated files of the config Secret in their order, expands the secret template
 variables of 01-custom.conf, writes 03-secrets.conf with the passwords, and copies the keys of
 the customServiceConfigSecrets, in list order, as 10-<n>-<key>.conf. Passwords come from the
-environment (the user's Secret) and never from a manifest.
+environment (the user's Secret) and never from a manifest. What holds a secret (01-custom.conf,
+03-secrets.conf and the customServiceConfigSecrets' files) only the glance user may read.
 
 Environment:
   DB_HOST, DB_PORT, DB_NAME, DB_USER   where Glance's database is, and its account
@@ -15,6 +16,10 @@ Environment:
   TRANSPORT_URL                        notifications transport URL (optional)
   MEMCACHE_SECRET_KEY                  the key keystonemiddleware signs or encrypts the tokens
                                        it caches in memcached with (optional)
+
+A pod whose Glance only uses its database (the CronJobs) gets neither a password of Keystone
+nor an application credential: its configuration has no Keystone login, and the template
+variables of one are empty there.
 
 Runs on the image's Python 3.9 with the standard library and dburl.py (mounted beside it).
 """
@@ -37,6 +42,8 @@ CUSTOM = "01-custom.conf"
 MY_CNF = "/etc/my.cnf"
 # `{{ .Name }}` as the operator writes its template variables (the chart fills the others).
 VARIABLE = re.compile(r"\{\{-?\s*\.([A-Za-z0-9_]+)\s*-?\}\}")
+# The variables of a Keystone login.
+LOGIN_VARIABLES = ("ServicePassword", "ApplicationCredentialID", "ApplicationCredentialSecret")
 
 
 def ini(value: str) -> str:
@@ -62,7 +69,7 @@ def application_credential(env: Mapping[str, str]) -> Optional[tuple[str, str]]:
 
 def secret_variables(env: Mapping[str, str]) -> dict[str, str]:
     """The template variables that hold secrets, by name: the service password or the
-    application credential, whichever the pod has."""
+    application credential, whichever the pod has; both empty in a pod without a login."""
     found = {
         "DatabaseConnection": database_connection(env),
         "TransportURL": env.get("TRANSPORT_URL", ""),
@@ -70,8 +77,10 @@ def secret_variables(env: Mapping[str, str]) -> dict[str, str]:
     credential = application_credential(env)
     if credential:
         found["ApplicationCredentialID"], found["ApplicationCredentialSecret"] = credential
-    else:
+    elif "SERVICE_PASSWORD" in env:
         found["ServicePassword"] = env["SERVICE_PASSWORD"]
+    else:
+        found.update(dict.fromkeys(LOGIN_VARIABLES, ""))
     return found
 
 
@@ -87,32 +96,36 @@ def expand(text: str, variables: Mapping[str, str]) -> str:
     return VARIABLE.sub(value, text)
 
 
-def secrets_conf(env: Mapping[str, str]) -> str:
-    """03-secrets.conf: every password Glance needs (or the application credential instead of
-    the service password) and the memcached secret key, read from the environment."""
+def login(env: Mapping[str, str]) -> list[str]:
+    """The options of the pod's Keystone login: the application credential, else the service
+    password; none in a pod without either."""
     credential = application_credential(env)
     if credential:
-        login = [
+        return [
             "application_credential_id = " + ini(credential[0]),
             "application_credential_secret = " + ini(credential[1]),
         ]
-    else:
-        login = ["password = " + ini(env["SERVICE_PASSWORD"])]
-    cache = []
-    if env.get("MEMCACHE_SECRET_KEY"):
-        cache = ["memcache_secret_key = " + ini(env["MEMCACHE_SECRET_KEY"])]
+    if "SERVICE_PASSWORD" in env:
+        return ["password = " + ini(env["SERVICE_PASSWORD"])]
+    return []
+
+
+def secrets_conf(env: Mapping[str, str]) -> str:
+    """03-secrets.conf: every password the pod's Glance needs (or the application credential
+    instead of the service password) and the memcached secret key, read from the environment."""
     lines = [
         "# Written at run time by init_config.py; not in any manifest.",
         "[database]",
         "connection = " + ini(database_connection(env)),
-        "",
-        "[keystone_authtoken]",
-        *login,
-        *cache,
-        "",
-        "[oslo_limit]",
-        *login,
     ]
+    options = login(env)
+    cache = []
+    if env.get("MEMCACHE_SECRET_KEY"):
+        cache = ["memcache_secret_key = " + ini(env["MEMCACHE_SECRET_KEY"])]
+    if options or cache:
+        lines += ["", "[keystone_authtoken]", *options, *cache]
+    if options:
+        lines += ["", "[oslo_limit]", *options]
     if env.get("TRANSPORT_URL"):
         lines += [
             "",
@@ -150,7 +163,8 @@ def main(env: Mapping[str, str] = os.environ) -> int:
                 if key.startswith(".") or not os.path.isfile(source):
                     continue
                 stem = key[:-5] if key.endswith(".conf") else key
-                shutil.copyfile(source, os.path.join(TARGET, f"10-{folder}-{stem}.conf"))
+                with open(source) as secret:
+                    write_private(os.path.join(TARGET, f"10-{folder}-{stem}.conf"), secret.read())
     for name in sorted(os.listdir(TARGET)):
         print("glance.conf.d/" + name)
     return 0

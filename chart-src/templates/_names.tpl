@@ -67,3 +67,12 @@ Usage: include "glance.names.podScripts" .
 {{- define "glance.names.podScripts" -}}
 {{- printf "%s-pod-scripts" (include "glance.names.fullname" .) -}}
 {{- end -}}
+
+{{/*
+Name of the ConfigMap where the password rollout hook keeps the fingerprint of the passwords
+the API pods started with (hooks/password_rollout.py).
+Usage: include "glance.names.passwordFingerprint" .
+*/}}
+{{- define "glance.names.passwordFingerprint" -}}
+{{- printf "%s-password-fingerprint" (include "glance.names.fullname" .) -}}
+{{- end -}}

@@ -3,22 +3,19 @@ Pieces of the Glance pods: API StatefulSets, image cache and db purge CronJobs.
 */}}
 
 {{/*
-Names extraMounts propagation may use to reach the pods of one instance (or, without item, of
-pods that are not API pods: only Glance).
+Names extraMounts propagation may use to reach the pods of one API instance. Only API pods
+run Glance's stores (the keyrings, shares and certificates extraMounts carry are theirs), so
+Glance reaches them as GlanceAPI does, and no hook or CronJob pod gets extraMounts.
 Usage: include "glance.pod.targets" (dict "item" $item) | fromYamlArray
 */}}
 {{- define "glance.pod.targets" -}}
-{{- if .item -}}
 {{- toYaml (list "Glance" "GlanceAPI" .item.api .item.instance (printf "%s-%s" .item.api .item.instance)) -}}
-{{- else -}}
-{{- toYaml (list "Glance") -}}
-{{- end -}}
 {{- end -}}
 
 {{/*
 Fills "out" with the volumes and mounts of extraMounts whose propagation names one of the
-targets (empty propagation means Glance): {volumes, mounts}. Filled in place, so the user's
-objects reach the manifest untouched.
+instance's targets (empty propagation means Glance): {volumes, mounts}. Filled in place, so
+the user's objects reach the manifest untouched.
 Usage: $_ := include "glance.pod.extraMounts" (dict "context" $ "item" $item "out" $extra)
 */}}
 {{- define "glance.pod.extraMounts" -}}
@@ -115,7 +112,8 @@ Init container of every Glance pod: runs init_config.py (chart/files/pod), which
 /etc/glance/glance.conf.d with the generated files, the passwords (from the user's Secret,
 through the environment; the application credential's Secret instead of the service password
 when the instance has one) and the customServiceConfigSecrets. An API pod's ("api" true) also
-gets the memcached secret key.
+gets the memcached secret key. With "databaseOnly" (the CronJobs, whose Glance reads only its
+database) it gets the database password alone: no Keystone login, no transport URL.
 Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item "api" true)
 */}}
 {{- define "glance.pod.initContainer" -}}
@@ -127,6 +125,7 @@ Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item "api" t
   command: ["python3", "{{ $const.scriptsDir }}/init_config.py"]
   env:
     {{- include "glance.pod.databaseEnv" (dict "context" .context) | nindent 4 }}
+    {{- if not .databaseOnly }}
     {{- $appCred := include "glance.config.applicationCredential" . }}
     {{- if $appCred }}
     {{- /* With an application credential the pod never gets the service user's password. */}}
@@ -149,6 +148,7 @@ Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item "api" t
         secretKeyRef:
           name: {{ . | quote }}
           key: transport_url
+    {{- end }}
     {{- end }}
   securityContext:
     {{- toYaml $v.containerSecurityContext | nindent 4 }}
@@ -243,6 +243,7 @@ Usage: include "glance.pod.configVolumes" (dict "context" $ "item" $item)
 - name: {{ printf "custom-config-%02d" $i }}
   secret:
     secretName: {{ $name | quote }}
+    defaultMode: 0440
 {{- end }}
 {{- include "glance.tls.volumes" (dict "context" .context "hops" (list "database")) }}
 {{- end -}}

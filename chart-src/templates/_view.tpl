@@ -11,6 +11,7 @@ Usage: (include "glance.view.constants" . | fromYaml).port
 {{- define "glance.view.constants" -}}
 port: 9292
 portName: glance-api
+glanceHome: /var/lib/glance
 imagesDir: /var/lib/glance/images
 cacheDir: /var/lib/glance/image-cache
 scriptsDir: /var/lib/glance-scripts

@@ -63,8 +63,6 @@ Usage: include "glance.hooks.jobSpec" (dict "context" $ "component" "db-sync" "i
 */}}
 {{- define "glance.hooks.jobSpec" -}}
 {{- $v := .context.Values -}}
-{{- $extra := dict -}}
-{{- $_ := include "glance.pod.extraMounts" (dict "context" .context "out" $extra) -}}
 {{- if not (kindIs "invalid" .backoffLimit) }}
 backoffLimit: {{ int64 .backoffLimit }}
 {{- else }}
@@ -102,9 +100,6 @@ template:
           {{- with include "glance.tls.mounts" (dict "context" .context "hops" (.tls | default list)) | trim }}
           {{- . | nindent 10 }}
           {{- end }}
-          {{- with $extra.mounts }}
-          {{- toYaml . | nindent 10 }}
-          {{- end }}
     volumes:
       - name: hook-scripts
         configMap:
@@ -114,9 +109,6 @@ template:
         emptyDir: {}
       {{- with include "glance.tls.volumes" (dict "context" .context "hops" (.tls | default list)) | trim }}
       {{- . | nindent 6 }}
-      {{- end }}
-      {{- with $extra.volumes }}
-      {{- toYaml . | nindent 6 }}
       {{- end }}
 {{- end -}}
 
@@ -250,6 +242,46 @@ Usage: include "glance.hooks.keystoneLoginEnv" .
 {{- end -}}
 
 {{/*
+The environment of a Keystone login as the Glance service user, the way the catalog API logs in
+(hooks/release_check.py reads it): with its application credential when it has one, else with
+the service user's password on the service project. Never the admin's password.
+Usage: include "glance.hooks.serviceLoginEnv" .
+*/}}
+{{- define "glance.hooks.serviceLoginEnv" -}}
+{{- $v := .Values -}}
+{{- $appCred := "" -}}
+{{- range $item := .glanceView.instances -}}
+{{- if $item.catalog -}}
+{{- $appCred = include "glance.config.applicationCredential" (dict "context" $ "item" $item) -}}
+{{- end -}}
+{{- end -}}
+- name: OS_AUTH_URL
+  value: {{ .glanceView.keystone.url | quote }}
+- name: OS_USER_DOMAIN_NAME
+  value: {{ $v.keystone.domain | quote }}
+- name: OS_PROJECT_DOMAIN_NAME
+  value: {{ $v.keystone.domain | quote }}
+- name: OS_REGION_NAME
+  value: {{ $v.keystone.region | quote }}
+{{- include "glance.tls.keystoneEnv" . }}
+{{- if $appCred }}
+{{- range $name, $key := dict "APPLICATION_CREDENTIAL_ID" "AC_ID" "APPLICATION_CREDENTIAL_SECRET" "AC_SECRET" }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $appCred | quote }}
+      key: {{ $key }}
+{{- end }}
+{{- else }}
+- name: SERVICE_USER
+  value: {{ $v.serviceUser | quote }}
+- name: SERVICE_PROJECT
+  value: {{ $v.keystone.serviceProject | quote }}
+{{ include "glance.pod.secretEnv" (dict "context" . "name" "SERVICE_PASSWORD" "key" $v.passwordSelectors.service "named" true) }}
+{{- end }}
+{{- end -}}
+
+{{/*
 Name of the resize hook's ServiceAccount, Role, RoleBinding and Job.
 Usage: include "glance.hooks.resizeName" .
 */}}
@@ -351,7 +383,7 @@ Usage: include "glance.hooks.rolloutEnv" .
 - name: STATEFULSETS
   value: {{ include "glance.hooks.workloads" . | quote }}
 - name: STATE_CONFIGMAP
-  value: {{ include "glance.names.podScripts" . | quote }}
+  value: {{ include "glance.names.passwordFingerprint" . | quote }}
 - name: WAIT_SECONDS
   value: {{ max 10 (sub (int64 $v.hooks.activeDeadlineSeconds) 60) | quote }}
 {{- end -}}
@@ -399,9 +431,9 @@ Usage: include "glance.hooks.identities" . | fromYamlArray
       "name" (include "glance.hooks.rolloutName" .) "component" "password-rollout"
       "hook" "post-install,post-upgrade" "weight" 2
       "rules" (list
-        (dict "apiGroups" (list "") "resources" (list "configmaps") "resourceNames" (list (include "glance.names.podScripts" .)) "verbs" (list "get" "patch"))
+        (dict "apiGroups" (list "") "resources" (list "configmaps") "resourceNames" (list (include "glance.names.passwordFingerprint" .)) "verbs" (list "get" "patch"))
         (dict "apiGroups" (list "apps") "resources" (list "statefulsets") "resourceNames" $workloads "verbs" (list "get" "patch")))
-      "purpose" "read and annotate the pod scripts ConfigMap (where it keeps the fingerprint of the passwords) and this release's API StatefulSets (whose pod template annotation restarts their pods)") -}}
+      "purpose" "read and annotate the password fingerprint ConfigMap (which holds no code) and this release's API StatefulSets (whose pod template annotation restarts their pods)") -}}
 {{- end -}}
 {{- $out = append $out (dict
       "name" (include "glance.hooks.contractName" .) "component" "db-contract"

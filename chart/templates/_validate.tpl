@@ -18,7 +18,7 @@ Usage: include "glance.validate.values" .
 */}}
 {{- define "glance.validate.values" -}}
 {{- $found := dict "problems" list -}}
-{{- range $rule := list "apiNames" "keystoneEndpoint" "extraMounts" "fileBackend" "cephConfig" "configVariables" "applicationCredential" "singleTLS" "gatewayAPI" "policy" -}}
+{{- range $rule := list "apiNames" "keystoneEndpoint" "extraMounts" "fileBackend" "cephConfig" "configVariables" "applicationCredential" "singleTLS" "gatewayAPI" "policy" "egressStores" -}}
 {{- $_ := include (printf "glance.validate.%s" $rule) (dict "context" $ "found" $found) -}}
 {{- end -}}
 {{- with $found.problems -}}
@@ -250,5 +250,23 @@ Usage: $_ := include "glance.validate.policy" (dict "context" $ "found" $found)
 {{- /* fromYaml answers text that is no YAML map with a map of the one key Error. */ -}}
 {{- if and (eq (len $rules) 1) (hasKey $rules "Error") -}}
 {{- $_ := include "glance.validate.problem" (dict "found" .found "path" "policy" "message" (printf `is not a YAML map of Glance rule names to check strings (%s): write one rule a line, "rule_name": "check string"` (get $rules "Error"))) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The egress NetworkPolicy lets the API pods reach only what it names: an API that stores images
+anywhere but its file store (a Ceph cluster, Swift, S3, cinder) needs a rule for that store in
+networkPolicy.egress.stores, or every upload and download fails.
+Usage: $_ := include "glance.validate.egressStores" (dict "context" $ "found" $found)
+*/}}
+{{- define "glance.validate.egressStores" -}}
+{{- $egress := .context.Values.networkPolicy.egress -}}
+{{- if and $egress.enabled (not $egress.stores) -}}
+{{- range $item := .context.glanceView.instances -}}
+{{- $remote := without $item.backends "file" -}}
+{{- if $remote -}}
+{{- $_ := include "glance.validate.problem" (dict "found" $.found "path" "networkPolicy.egress.stores" "message" (printf "API %s stores images in %s, which the egress NetworkPolicy lets no pod reach: add a rule for the store (for Ceph, its monitors and OSDs on ports 3300, 6789 and 6800-7300), or turn networkPolicy.egress.enabled off" $item.api (join ", " ($remote | uniq)))) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}

@@ -218,6 +218,9 @@ class Cluster:
             view.gid,
             view.groups,
             traverse=self.image.traverse,
+            writable_only=(
+                [m.target for m in view.mounts if not m.read_only] if view.read_only_root else None
+            ),
         )
 
     def run(
@@ -294,11 +297,11 @@ class Cluster:
         view = pod.container(container["name"])
         image = [*self.image.glance, *self.image.httpd]
         if GLANCE_HOME not in view.files:
-            # The image's own folder, in the container's writable layer.
+            # The image's own folder, in the container's root filesystem (read-only or not).
             home = pod.root / "image-glance-home"
             home.mkdir()
             os.chown(home, GLANCE_UID, GLANCE_UID)
-            image.append((GLANCE_HOME, home, False))
+            image.append((GLANCE_HOME, home, view.read_only_root))
         if "OS_DEFAULT__WORKER_SELF_REFERENCE_URL" in view.env:
             view.env["OS_DEFAULT__WORKER_SELF_REFERENCE_URL"] = f"{scheme}://{HOST}:{port}"
         httpd_conf = "/etc/httpd/conf/httpd.conf"

@@ -4,10 +4,11 @@ Given a rendered workload (StatefulSet, Deployment, Job, CronJob or a bare Pod) 
 rendered objects, `Pod` lays each volume out in a directory the way the kubelet would (Secret and
 ConfigMap keys, alone or projected together, as files with their defaultMode and the fsGroup,
 emptyDirs and volume claims as empty directories shared by the pod's containers) and
-`Pod.container()` returns what one container sees: every mount (pod path -> host path), the
-environment built from the container spec (secretKeyRef read from the user's Secrets, which the
-chart never renders), the command and the user it runs as. Nothing here runs anything; see
-sandbox.py.
+`Pod.container()` returns what one container sees: every mount (pod path -> host path; Secret,
+ConfigMap and projected volumes read-only, as the kubelet mounts them), the environment built
+from the container spec (secretKeyRef read from the user's Secrets, which the chart never
+renders), the command, the user it runs as and whether its root filesystem is read-only.
+Nothing here runs anything; see sandbox.py.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 WORKLOAD_KINDS = ("StatefulSet", "Deployment", "DaemonSet", "Job", "CronJob", "Pod")
+# Volumes the kubelet always mounts read-only, whatever the mount says.
+READ_ONLY_VOLUMES = ("secret", "configMap", "projected", "downwardAPI")
 # kubelet's default mode of Secret and ConfigMap files.
 DEFAULT_FILE_MODE = 0o644
 _VAR_REF = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
@@ -50,6 +53,7 @@ class ContainerView:
     uid: int
     gid: int
     groups: list[int]
+    read_only_root: bool = False
 
     @property
     def files(self) -> dict[str, Path]:
@@ -169,7 +173,9 @@ class Pod:
             source = self.volume(mount["name"])
             if mount.get("subPath"):
                 source = source / mount["subPath"]
-            mounts.append(Mount(mount["mountPath"], source, bool(mount.get("readOnly"))))
+            volume = self._volumes[mount["name"]]
+            read_only = bool(mount.get("readOnly")) or any(k in volume for k in READ_ONLY_VOLUMES)
+            mounts.append(Mount(mount["mountPath"], source, read_only))
         context = {**self.security, **(spec.get("securityContext") or {})}
         uid = int(context.get("runAsUser", 0))
         gid = int(context.get("runAsGroup", uid))
@@ -185,6 +191,7 @@ class Pod:
             uid=uid,
             gid=gid,
             groups=sorted(set(groups)),
+            read_only_root=bool((spec.get("securityContext") or {}).get("readOnlyRootFilesystem")),
         )
 
     # environment

@@ -5,7 +5,10 @@ The command runs in a private mount namespace (`unshare -m`): each mount of the 
 takes the container's user and groups and execs the command with the container's environment.
 A pod path whose parent does not exist on this machine is created in an overlay of the nearest
 existing folder (upper layer in the work directory), so nothing on the host changes; the
-namespace and its mounts vanish with the process.
+namespace and its mounts vanish with the process. For a container with a read-only root
+filesystem, every mount of the namespace is then made read-only, as the container's root is,
+but its writable volumes and the kernel's file systems (/proc, /sys, /dev): a write anywhere
+else fails (EROFS) as it would in the pod.
 
 This file is also the program that does the mounting inside the namespace (`main`), so it
 imports only the standard library at the top.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -27,6 +31,8 @@ from typing import Any
 # openstacksdk live) first.
 IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _PR_SET_PDEATHSIG = 1
+# What a container runtime mounts itself, writable whatever the root filesystem is.
+KERNEL_MOUNTS = ("/proc", "/sys", "/dev")
 
 
 def venv_bin() -> str:
@@ -58,12 +64,14 @@ def build_spec(
     gid: int,
     groups: Sequence[int],
     traverse: Sequence[str] = (),
+    writable_only: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The launcher's instructions.
 
     mounts: (pod path, host path, read only); traverse: host folders that must be searchable by
     the container's user (shown with mode 0755 through an overlay, e.g. /root where pyenv's
-    Python lives).
+    Python lives); writable_only: for a read-only root filesystem, the pod paths of the
+    container's writable volumes, the only ones (with the kernel's) that take writes.
     """
     return {
         "workdir": str(workdir),
@@ -74,6 +82,7 @@ def build_spec(
         "gid": gid,
         "groups": list(groups),
         "traverse": list(traverse),
+        "writable_only": None if writable_only is None else list(writable_only),
     }
 
 
@@ -183,6 +192,27 @@ class _Mounter:
             self._mount("-o", "remount,bind,ro", target)
         self.ours.append(target)
 
+    def seal(self, writable: Sequence[str]) -> None:
+        """Make every writable mount of the namespace read-only, but the given pod paths and
+        the kernel's file systems: what a read-only root filesystem leaves writable."""
+        for target, options in mount_table():
+            if "ro" in options.split(",") or target in writable:
+                continue
+            if any(target == k or target.startswith(k + "/") for k in KERNEL_MOUNTS):
+                continue
+            self._mount("-o", "remount,bind,ro", target)
+
+
+def mount_table() -> list[tuple[str, str]]:
+    """(mount point, mount options) of every mount of this namespace (/proc/self/mountinfo,
+    whose octal escapes of blanks are undone)."""
+    table = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields = line.split()
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+        table.append((point, fields[5]))
+    return table
+
 
 def _die_with_parent() -> None:
     """Ask for SIGTERM when the test process goes away (setuid cleared the earlier request)."""
@@ -215,6 +245,8 @@ def main(argv: Sequence[str]) -> int:
     there = os.fstat(root_handle)
     if here is None or (here.st_dev, here.st_ino) != (there.st_dev, there.st_ino):
         mounter.bind(root, root, False, root_handle)
+    if spec["writable_only"] is not None:
+        mounter.seal(spec["writable_only"])
     os.setgroups(spec["groups"])
     os.setgid(spec["gid"])
     os.setuid(spec["uid"])

@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,3 +133,16 @@ def test_conf_custom_overrides_httpd_conf(release: Any) -> None:
                 pass
         except TimeoutError:
             pytest.fail("httpd kept the idle connection open for 10 s")
+
+
+def test_httpd_and_glance_write_only_to_the_pods_volumes(release: Any) -> None:
+    """The pod runs on a read-only root filesystem: of its mounts, only its writable volumes
+    (httpd's runtime folder, the images claim) take writes, and Glance served the tests above
+    with that."""
+    pid = release.apis["single"].process.pid
+    writable = set()
+    for line in Path(f"/proc/{pid}/mountinfo").read_text().splitlines():
+        point, options = line.split()[4:6]
+        if "rw" in options.split(",") and not point.startswith(("/proc", "/sys", "/dev")):
+            writable.add(point)
+    assert writable == {"/run/httpd", "/var/lib/glance"}

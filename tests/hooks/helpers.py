@@ -62,14 +62,16 @@ HookRunner = Callable[..., HookRun]
 
 
 def counting_glance_manage(folder: Path, interpreter: str = sys.executable) -> Path:
-    """A glance-manage that notes each call's action in folder/calls, then runs Glance's own.
-    Its first line names `interpreter`, as a packaged glance-manage names its Python."""
+    """A glance-manage that notes each call's action in folder/calls (and, on this interpreter,
+    its environment in folder/environ, as JSON), then runs Glance's own. Its first line names
+    `interpreter`, as a packaged glance-manage names its Python."""
     script = folder / "glance-manage"
     calls = folder / "calls"
     if interpreter == sys.executable:
         body = (
-            "import sys\n"
+            "import json, os, sys\n"
             f"open({str(calls)!r}, 'a').write(' '.join(sys.argv[-2:]) + '\\n')\n"
+            f"open({str(folder / 'environ')!r}, 'w').write(json.dumps(dict(os.environ)))\n"
             "from glance.cmd.manage import main\n"
             "sys.exit(main())\n"
         )

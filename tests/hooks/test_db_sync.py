@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -328,6 +329,11 @@ def test_empty_server_to_head_then_nothing_to_do(
     for text in (first.stdout, first.stderr):
         assert PASSWORD not in text
         assert urllib.parse.quote(PASSWORD, safe="") not in text
+    # glance-manage gets the database URL, and neither password variable of the hook.
+    environ = json.loads((tmp_path / "environ").read_text())
+    assert {"DB_PASSWORD", "DB_ROOT_PASSWORD"} & set(environ) == set()
+    assert [name for name, value in environ.items() if PASSWORD in value] == []
+    assert "OS_DATABASE__CONNECTION" in environ
 
     second = run_db_hook(env)
     assert_ok(second)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+import urllib.parse
 
+import dburl
 import hooklib
 import pytest
+from sqlalchemy.engine import make_url
 
 
 def test_env_reads_and_defaults() -> None:
@@ -60,6 +64,56 @@ def test_redact_plain_and_encoded() -> None:
     secret = "p@ss:w/rd?#%' x"
     text = f"a {secret} b p%40ss%3Aw%2Frd%3F%23%25%27%20x c"
     assert hooklib.redact(text, [secret, ""]) == "a *** b *** c"
+
+
+# Passwords beyond ASCII: accents, another script, a character outside the BMP, and one that
+# repr() escapes.
+NON_ASCII = ["pässwörd:@/?#", "密码 p@ss", "🔑 key x$y", "zero\u200bwidth"]
+
+
+@pytest.mark.parametrize("password", NON_ASCII, ids=range(len(NON_ASCII)))
+def test_redact_non_ascii_in_every_form_the_hooks_write(password: str) -> None:
+    """A non-ASCII password is hidden as it is, URL-quoted, in the database URL the db hooks
+    build, and in the error messages that quote it, its bytes or that URL."""
+    utf8 = password.encode()
+    url = dburl.database_url("glance", password, "db", 3306, "glance")
+    parsed = make_url(url)
+    forms = {
+        "raw": password,
+        "quoted": urllib.parse.quote(password, safe=""),
+        "quoted plus": urllib.parse.quote_plus(password),
+        "url": url,
+        "url's password, as PyMySQL gets it": parsed.password,
+        "url in full": parsed.render_as_string(hide_password=False),
+        "repr": f"bad password {password!r}",
+        "KeyError": str(KeyError(password)),
+        "bytes": f"connect(password={utf8!r})",
+        "json": json.dumps({"password": password}),
+    }
+    for name, text in forms.items():
+        redacted = hooklib.redact(f"error: {text}.", [password])
+        assert "***" in redacted, name
+        assert redacted == hooklib.redact(redacted, [password]), name
+        leftover = {c for c in redacted if ord(c) > 127}
+        assert not leftover, (name, redacted)
+        for piece in (password, urllib.parse.quote(password)):
+            assert piece not in redacted, (name, redacted)
+    assert hooklib.redact(url, [password]) == (
+        "mysql+pymysql://glance:***@db:3306/glance?charset=utf8"
+    )
+
+
+def test_redact_non_ascii_in_a_hook_error_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """run_main's last-resort line hides a non-ASCII password an exception carried."""
+    password = "pässwörd 密码"
+    url = dburl.database_url("u", password, "h", 1, "d")
+
+    def body(log: logging.Logger) -> int:
+        raise RuntimeError(f"cannot use {url} ({password.encode()!r})")
+
+    assert hooklib.run_main("test", body, lambda: (password,)) == hooklib.EXIT_FAILURE
+    line = capsys.readouterr().err
+    assert "cannot use mysql+pymysql://u:***@h:1/d?charset=utf8 (b'***')" in line
 
 
 def test_backoff_grows_to_a_cap() -> None:

@@ -125,8 +125,11 @@ class HookRunner:
         )["status"]["token"]
         token_file = self._tmp / f"{meta['uid']}.token"
         token_file.write_text(token)
+        # Where the kubelet tells every pod the API server is; the token and CA, which it
+        # mounts at a fixed path, from files of the runner.
         env.update(
-            KUBE_API=f"https://{HOST}:{self.cluster.port}",
+            KUBERNETES_SERVICE_HOST=HOST,
+            KUBERNETES_SERVICE_PORT=str(self.cluster.port),
             KUBE_TOKEN_FILE=str(token_file),
             KUBE_CA_FILE=str(self.cluster.pki / "ca.crt"),
         )

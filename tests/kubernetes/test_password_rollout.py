@@ -56,9 +56,9 @@ class Release:
         """Every API pod: name -> (UID, ready)."""
         return api_pods(self.cluster, self.namespace)
 
-    def fingerprint(self) -> str:
-        """The fingerprint the hook recorded on the pod scripts ConfigMap."""
-        path = f"/api/v1/namespaces/{self.namespace}/configmaps/glance-pod-scripts"
+    def fingerprint(self, configmap: str = "glance-password-fingerprint") -> str:
+        """The fingerprint the hook recorded on a ConfigMap (its own, by default)."""
+        path = f"/api/v1/namespaces/{self.namespace}/configmaps/{configmap}"
         return (self.cluster.get(path)["metadata"].get("annotations") or {}).get(FINGERPRINT, "")
 
     def restart_marks(self) -> dict[str, str | None]:
@@ -98,6 +98,7 @@ def install_records_the_passwords_and_restarts_nothing(release: Release) -> None
     """The install's hook only records the passwords' fingerprint."""
     assert release.fingerprint().startswith("pbkdf2-sha256$200000$")
     assert PASSWORDS["GlancePassword"] not in release.fingerprint()
+    assert release.fingerprint("glance-pod-scripts") == ""
     assert release.restart_marks() == dict.fromkeys(STATEFULSETS)
     assert release.last_run() == (
         0,

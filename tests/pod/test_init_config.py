@@ -86,11 +86,21 @@ def test_conf_d_holds_the_files_in_load_order(python: str, tmp_path: Path) -> No
     ]
 
 
+def test_only_the_glance_user_reads_what_holds_a_secret(python: str, tmp_path: Path) -> None:
+    """The passwords, the expanded custom config and the customServiceConfigSecrets' copies are
+    0600."""
+    lay_out(tmp_path, "[DEFAULT]\n")
+    assert run(python, tmp_path, ENV).returncode == 0
+    conf_d = tmp_path / "etc/glance/glance.conf.d"
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in conf_d.iterdir()}
+    private = ("01-custom.conf", "03-secrets.conf", "10-00-swift.conf")
+    assert {name: modes[name] for name in private} == dict.fromkeys(private, "0o600")
+
+
 def test_secrets_reach_glance_as_written(python: str, tmp_path: Path) -> None:
     lay_out(tmp_path, "[DEFAULT]\n")
     assert run(python, tmp_path, ENV).returncode == 0
     conf = tmp_path / "etc/glance/glance.conf.d/03-secrets.conf"
-    assert oct(conf.stat().st_mode & 0o777) == "0o600"
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(conf)
     # oslo.config strips the outer quotes and reads `$$` as `$`.
@@ -171,3 +181,20 @@ def test_without_a_service_password_its_variable_stops_the_pod(python: str, tmp_
     assert result.stderr.strip().splitlines()[-1] == (
         "01-custom.conf: unknown template variable {{ .ServicePassword }}"
     )
+
+
+def test_a_pod_without_a_login_gets_its_database_alone(python: str, tmp_path: Path) -> None:
+    """The CronJobs' init container gets the database password only: 03-secrets.conf holds the
+    database connection and no Keystone section, and a login's template variables are empty
+    (a store the customServiceConfig logs in to is not used there)."""
+    env = {k: v for k, v in ENV.items() if k.startswith("DB_")}
+    lay_out(
+        tmp_path, "[swift]\nkey = {{ .ServicePassword }}\nid = {{ .ApplicationCredentialID }}\n"
+    )
+    result = run(python, tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(tmp_path / "etc/glance/glance.conf.d/03-secrets.conf")
+    assert parser.sections() == ["database"]
+    written = (tmp_path / "etc/glance/glance.conf.d/01-custom.conf").read_text()
+    assert written == "[swift]\nkey = \nid = \n"

@@ -32,8 +32,8 @@ Environment:
   DB_TLS_KEY            both or neither, and only with DB_TLS_CA)
 
 The database URL reaches glance-manage as OS_DATABASE__CONNECTION in its environment, never on
-its command line or in a log line. Exit codes: 0 done, 1 failure, 2 bad configuration.
-Runs on Python 3.9 with PyMySQL and the standard library.
+its command line or in a log line; glance-manage gets neither password variable. Exit codes: 0
+done, 1 failure, 2 bad configuration. Runs on Python 3.9 with PyMySQL and the standard library.
 """
 
 from __future__ import annotations
@@ -92,6 +92,9 @@ LABELS = {
 }
 # PyMySQL's ssl keys of the files each variable names.
 TLS_FILES = {"DB_TLS_CA": "ca", "DB_TLS_CERT": "cert", "DB_TLS_KEY": "key"}
+# The variables that hold passwords: kept out of every log line and of glance-manage's
+# environment.
+SECRET_VARIABLES = ("DB_PASSWORD", "DB_ROOT_PASSWORD")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -251,8 +254,9 @@ def manage_command(config: Config, *action: str) -> list[str]:
 
 
 def manage_env(config: Config, base: Mapping[str, str]) -> dict[str, str]:
-    """Build glance-manage's environment, passing the database URL through oslo.config."""
-    env = dict(base)
+    """Build glance-manage's environment: the hook's own without the passwords, and the
+    database URL (Glance's account only) for oslo.config."""
+    env = {name: value for name, value in base.items() if name not in SECRET_VARIABLES}
     env["OS_DATABASE__CONNECTION"] = dburl.database_url(
         config.user, config.password, config.host, config.port, config.name, config.tls
     )
@@ -790,7 +794,7 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
 
     def secrets() -> tuple[str, ...]:
         """Return the passwords to keep out of error lines."""
-        return tuple(environ.get(name, "") for name in ("DB_PASSWORD", "DB_ROOT_PASSWORD"))
+        return tuple(environ.get(name, "") for name in SECRET_VARIABLES)
 
     return hooklib.run_main(HOOK, body, secrets)
 

@@ -7,7 +7,9 @@ standard library only (keystoneauth and openstacksdk are imported by the functio
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 import logging
 import random
 import re
@@ -184,15 +186,37 @@ def setup_logging(
     return logging.getLogger(hook)
 
 
+def _spelled(char: str) -> str:
+    """A pattern of one character as it is or URL-quoted, however a library quotes it: its
+    UTF-8 bytes %-encoded in either case, a space also as '+'."""
+    encoded = "".join(f"%{byte:02X}" for byte in char.encode("utf-8", errors="surrogateescape"))
+    ways = [re.escape(char), f"(?i:{re.escape(encoded)})"] + ([r"\+"] if char == " " else [])
+    return "(?:" + "|".join(ways) + ")"
+
+
+@functools.cache
+def secret_pattern(secret: str) -> re.Pattern:
+    """Every way the hooks and the libraries they call write a secret: as it is or URL-quoted
+    (whole or in part); as its UTF-8 bytes read as Latin-1 (what dburl.py puts in the database
+    URL, quoted, and PyMySQL sends), also quoted or not; and in the escapes of repr() (of the
+    text, and of its UTF-8 bytes) and of JSON, which error messages show."""
+    utf8 = secret.encode("utf-8", errors="surrogateescape")
+    wire = utf8.decode("latin-1")
+    escaped = {repr(utf8)[2:-1]}
+    spelled = []
+    for text in (secret, wire):
+        escaped |= {repr(text)[1:-1], json.dumps(text)[1:-1]}
+        spelled.append("".join(_spelled(char) for char in text))
+    # Longest first: an escaped form may begin with another one.
+    literal = [re.escape(form) for form in sorted(escaped, key=len, reverse=True)]
+    return re.compile("|".join(literal + spelled))
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret (and its URL-encoded form) in text by '***'."""
+    """Replace every secret, in each of its forms (secret_pattern), in text by '***'."""
     for secret in secrets:
-        if not secret:
-            continue
-        quoted = urllib.parse.quote(secret, safe="", errors="surrogateescape")
-        plus = urllib.parse.quote_plus(secret, errors="surrogateescape")
-        for form in {secret, quoted, plus}:
-            text = text.replace(form, "***")
+        if secret:
+            text = secret_pattern(secret).sub("***", text)
     return text
 
 

@@ -4,11 +4,12 @@ The API pods read GlancePassword, GlanceDatabasePassword (and the transport URL)
 start, and the chart cannot see a Secret's content (it renders without a cluster), so a rotated
 password would reach no running pod. After install and upgrade, once the registration hook has
 set the new password in Keystone, this hook compares a salted PBKDF2 fingerprint of the values
-with the one recorded on the release's pod scripts ConfigMap. The first run records it and
-changes nothing. When it differs, the hook sets a new value of an annotation of each API
-StatefulSet's pod template (as `kubectl rollout restart` does), which makes a rolling restart
-of one pod at a time, records the new fingerprint, and waits until every pod is a new one and
-ready. Unchanged values cost one GET.
+with the one recorded on the release's password fingerprint ConfigMap (a ConfigMap of its own,
+which holds no program of the pods). The first run records it and changes nothing. When it
+differs, the hook sets a new value of an annotation of each API StatefulSet's pod template (as
+`kubectl rollout restart` does), which makes a rolling restart of one pod at a time, records
+the new fingerprint, and waits until every pod is a new one and ready. Unchanged values cost
+one GET.
 
 The fingerprint's salt comes from the ConfigMap's UID and the previous fingerprint, so a rerun
 after a failure sets the same annotation value again and restarts nothing twice.
