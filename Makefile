@@ -213,9 +213,10 @@ bench: tools services e2e-deps
 	@$(PY) benchmarks/bench_ceph.py
 
 ## fast: the suites that need neither root nor services: generator, renders under both Helms,
-## pod programs, golden renders, helm-unittest (about two and a half minutes warm)
+## pod programs, golden renders, helm-unittest (about a minute and a half warm: two processes,
+## which share their renders)
 fast: venv helm-tools argocheck kcheck kube-score
-	@$(SUITE_GO) $(PY) -m pytest -q tests/chartgen tests/chart tests/pod tests/test_golden.py \
+	@$(SUITE_GO) $(PY) -m pytest -q -n 2 tests/chartgen tests/chart tests/pod tests/test_golden.py \
 		tests/test_self_contained.py --deselect tests/chart/test_httpd.py
 	@$(SUITE_GO) $(HELM) unittest chart
 

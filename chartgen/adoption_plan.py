@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from chartgen import convert, dbaccount, helmvalues
+from chartgen import convert, dbaccount, helmvalues, manifests
 from chartgen.errors import Diagnostic
 from chartgen.inventory import Inventory, claims_of, name_of, ordinal, uid_of
 from chartgen.verdict import Chart, Kubernetes
@@ -176,7 +174,7 @@ def render(plan: Plan, chart: Chart) -> list[dict[str, Any]]:
     out = chart.render(plan.files, plan.namespace, plan.release)
     if out.returncode != 0:
         return []
-    return [o for o in yaml.safe_load_all(out.stdout) if isinstance(o, dict)]
+    return manifests.objects(out.stdout)
 
 
 def make(
@@ -206,7 +204,7 @@ def make(
     plan.refusals = list(verdict.problems)
     if verdict.problems:
         return plan
-    plan.rendered = [o for o in yaml.safe_load_all(verdict.manifest) if isinstance(o, dict)]
+    plan.rendered = manifests.objects(verdict.manifest)
     plan.actions = actions(plan, unmount)
     return plan
 

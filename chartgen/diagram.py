@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from chartgen import manifests
 from chartgen.errors import CheckFailed, InputError
 
 RELEASE = "glance"
@@ -266,7 +265,7 @@ def render(helm: str, chart: Path, values: Path) -> list[dict[str, Any]]:
     result = subprocess.run(args, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise InputError(f"helm template -f {values} failed: {result.stderr.strip()}")
-    return [o for o in yaml.safe_load_all(result.stdout) if isinstance(o, dict)]
+    return manifests.objects(result.stdout)
 
 
 def section(helm: str, chart: Path, root: Path) -> str:

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
-from chartgen import helmvalues, kubecheck, refusal
+from chartgen import helmvalues, kubecheck, manifests, refusal
 from chartgen.errors import Diagnostic
 from chartgen.trace import Tracer
 from chartgen.validate import explain
@@ -133,8 +132,7 @@ class Chart:
         verdict.unjudged = judgement.skipped
         objects = {
             (o.get("kind"), (o.get("metadata") or {}).get("name")): o
-            for o in yaml.safe_load_all(rendered.stdout)
-            if isinstance(o, dict)
+            for o in manifests.objects(rendered.stdout)
         }
         tracer = Tracer(merged, given)
         # The same value often breaks a rule in several objects (a pod security context, in

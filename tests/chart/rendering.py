@@ -1,25 +1,29 @@
 """Render the chart with a pinned helm and read back the objects.
 
 Renders are cached for the whole test run, keyed by (helm binary, values, values files and their
-content, extra arguments): each distinct case runs helm once however many tests read it. Tests
-that must render afresh (determinism) call `helm_template(..., fresh=True)`.
+content, extra arguments): each distinct case runs helm once however many tests read it, in
+memory and, when the run has one (tests/conftest.py: RENDERS_ENV), in a folder the processes of
+a parallel run share. Tests that must render afresh (determinism) call
+`helm_template(..., fresh=True)`.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
+import os
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tests.manifest import objects as manifest_objects
-from tests.conftest import CHART, run_helm
+from chartgen.manifests import objects as manifest_objects
+from tests.conftest import CHART, RENDERS_ENV, run_helm
 
 NAMESPACE = "openstack"
 _RENDERS: dict[tuple[Any, ...], subprocess.CompletedProcess[str]] = {}
@@ -43,8 +47,37 @@ def helm_template(
 ) -> subprocess.CompletedProcess[str]:
     """`helm template glance chart --namespace openstack -f <files> -f <values> <extra>`."""
     key = _key(helm, values, files, extra)
-    if not fresh and key in _RENDERS:
-        return _RENDERS[key]
+    if fresh:
+        return _run_template(helm, values, files, extra)
+    if key not in _RENDERS:
+        _RENDERS[key] = _shared_render(key, lambda: _run_template(helm, values, files, extra))
+    return _RENDERS[key]
+
+
+def _shared_render(
+    key: tuple[Any, ...], run: Callable[[], subprocess.CompletedProcess[str]]
+) -> subprocess.CompletedProcess[str]:
+    """A render through the run's shared folder, when it has one: the first process to need a
+    case renders it under a lock while the others wait, then read its file."""
+    folder = os.environ.get(RENDERS_ENV)
+    if not folder:
+        return run()
+    name = hashlib.sha256(repr(key).encode()).hexdigest()
+    with open(Path(folder) / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stored = Path(folder) / f"{name}.json"
+        if stored.is_file():
+            return subprocess.CompletedProcess(**json.loads(stored.read_text()))
+        result = run()
+        fields = ("args", "returncode", "stdout", "stderr")
+        stored.write_text(json.dumps({f: getattr(result, f) for f in fields}))
+        return result
+
+
+def _run_template(
+    helm: Path, values: dict[str, Any] | None, files: Sequence[Path], extra: Sequence[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run `helm template` for a case."""
     args = ["template", "glance", str(CHART), "--namespace", NAMESPACE]
     for f in files:
         args += ["-f", str(f)]
@@ -53,9 +86,7 @@ def helm_template(
             path = Path(tmp) / "values.yaml"
             path.write_text(yaml.safe_dump(values))
             args += ["-f", str(path)]
-        result = run_helm(helm, *args, *extra)
-    _RENDERS[key] = result
-    return result
+        return run_helm(helm, *args, *extra)
 
 
 def render_text(helm: Path, values: dict[str, Any] | None = None, *files: Path) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.manifest import objects as manifest_objects
+from chartgen.manifests import objects as manifest_objects
 from tests.chart.cases import EXAMPLES
 from tests.chart.rendering import render_text
 from tests.conftest import CHART, ROOT, run_helm

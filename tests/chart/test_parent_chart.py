@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import CHART, run_helm
-from tests.manifest import objects
+from chartgen.manifests import objects
 
 
 @pytest.fixture(scope="module")

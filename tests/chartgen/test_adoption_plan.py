@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from chartgen import adoption_plan, adoption_steps, inventory, kubecheck
+from chartgen import adoption_plan, adoption_steps, inventory, kubecheck, manifests
 from chartgen.verdict import Chart, Kubernetes
 from tests.conftest import CHART, HELMS, ROOT
 
@@ -27,7 +27,7 @@ def recorded(layout: str) -> list[dict[str, Any]]:
     """Every object recorded for a layout: its inventory and dependencies."""
     docs = []
     for name in ("inventory.yaml", "dependencies.yaml"):
-        docs += [d for d in yaml.safe_load_all((REAL / layout / name).read_text()) if d]
+        docs += manifests.objects((REAL / layout / name).read_text())
     return docs
 
 

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from chartgen import manifests
 from chartgen.cli import main
 from tests import kcheck, reference
 from tests.chart.rendering import helm_template
@@ -125,8 +126,8 @@ def test_topology_refs_are_inlined_from_the_topology_file_and_render(
     assert kcheck.problems(result.stdout) == []
     pods = {
         d["metadata"]["name"]: d["spec"]["template"]["spec"]
-        for d in yaml.safe_load_all(result.stdout)
-        if d and d["kind"] == "StatefulSet"
+        for d in manifests.objects(result.stdout)
+        if d["kind"] == "StatefulSet"
     }
     zones = next(yaml.safe_load_all(topologies.read_text()))["spec"]
     for name in ("glance-default-external-api", "glance-default-internal-api"):
@@ -175,7 +176,7 @@ REAL = OPERATOR / "real"
 
 def recorded_objects(layout: str) -> list[dict]:
     """What the operator made for a recorded layout (tests/data/operator/real)."""
-    return [d for d in yaml.safe_load_all((REAL / layout / "inventory.yaml").read_text()) if d]
+    return manifests.objects((REAL / layout / "inventory.yaml").read_text())
 
 
 @pytest.mark.parametrize("layout", ["single", "split", "edge", "two"])

@@ -44,10 +44,10 @@ from typing import Any
 
 import yaml
 
+from chartgen.manifests import objects as manifest_objects
 from tests.conftest import CHART, HELMS, helm_env
 from tests.e2e import sandbox
 from tests.e2e.pod import ContainerView, Pod, find
-from tests.manifest import objects as manifest_objects
 from tests.services import HOST, free_port, tail
 
 GLANCE_UID = 42415

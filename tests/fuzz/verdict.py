@@ -24,11 +24,11 @@ import yaml
 
 from chartgen import verdict
 from chartgen.errors import Diagnostic, InputError
+from chartgen.manifests import objects as manifest_objects
 from chartgen.trace import parse_field, resolve
 from tests import kcheck
 from tests.conftest import CHART, HELM_RUNS
 from tests.kcheck import NAMESPACE
-from tests.manifest import objects as manifest_objects
 
 PASSES = "renders and passes"
 REFUSED_BY_KUBERNETES = "refused by Kubernetes under no values path"

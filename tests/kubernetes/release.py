@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
+from chartgen.manifests import objects as manifest_objects
 from tests.conftest import CHART, ROOT, helm_env
 from tests.kubernetes.cluster import STORAGE_CLASSES, Cluster
-from tests.manifest import objects as manifest_objects
 from tests.services import wait_for
 
 RELEASE = "glance"

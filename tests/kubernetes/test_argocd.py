@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from chartgen.manifests import objects as manifest_objects
 from tests.chart.cases import EXAMPLES
 from tests.conftest import CHART, HELMS, ROOT
 from tests.kubernetes.cluster import Cluster
@@ -32,7 +33,6 @@ from tests.kubernetes.release import (
     run_helm,
     workload_state,
 )
-from tests.manifest import objects as manifest_objects
 
 ARGOSYNC = ROOT / "bin" / "argosync"
 CASES = [("defaults", None)] + [

@@ -12,5 +12,5 @@ LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def objects(text: str) -> list[dict[str, Any]]:
-    """The documents of a YAML stream that are not empty, in order."""
-    return [doc for doc in yaml.load_all(text, Loader=LOADER) if doc]
+    """The objects of a YAML stream, in order: its documents that are maps."""
+    return [doc for doc in yaml.load_all(text, Loader=LOADER) if isinstance(doc, dict)]
