@@ -209,6 +209,13 @@ GRAMMARS: dict[str, dict[str, Any]] = {
         "maxLength": 63,
         GRAMMAR_KEY: f"empty or {NAME}, at most 63 characters)",
     },
+    # The first part of derived object names (`<prefix>-<api>-internal`): 40 characters at most,
+    # so that every name made from it stays within Kubernetes' 63.
+    "name-prefix-or-empty": {
+        "pattern": f"^({DNS_LABEL})?$",
+        "maxLength": 40,
+        GRAMMAR_KEY: f"empty or {NAME}, at most 40 characters, so that the names made from it fit)",
+    },
     "dns-subdomain-or-empty": {
         "pattern": f"^({DNS_SUBDOMAIN})?$",
         "maxLength": 253,

@@ -191,7 +191,7 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
       {{- end -}}
     {{- end -}}
     {{- /* Sizes may be numbers (1e3 unquoted): the chart writes them as text. */ -}}
-    {{- $_ := set $storage "storageRequest" (toString $storage.storageRequest) -}}
+    {{- $_ := set $storage "storageRequest" (include "glance.view.sizeText" $storage.storageRequest) -}}
     {{- $_ := set $item "storage" $storage -}}
     {{- $cache := deepCopy ($v.imageCache | default dict) -}}
     {{- range $k, $val := $settings.imageCache | default dict -}}
@@ -199,7 +199,7 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
         {{- $_ := set $cache $k $val -}}
       {{- end -}}
     {{- end -}}
-    {{- $_ := set $cache "size" (toString ($cache.size | default "")) -}}
+    {{- $_ := set $cache "size" (include "glance.view.sizeText" ($cache.size | default "")) -}}
     {{- $_ := set $item "cache" $cache -}}
     {{- $instances = append $instances $item -}}
   {{- end -}}
@@ -233,6 +233,20 @@ Usage: $_ := include "glance.view.compute" (dict "context" $ "out" $view)
 {{- $_ := set $view "keystone" (dict "url" $keystoneURL "publicURL" ($v.keystone.publicAuthURL | default $keystoneURL)) -}}
 {{- $_ := set $view "database" (dict "host" ($v.database.host | default (printf "%s.%s.svc" $v.databaseInstance .Release.Namespace)) "port" (int64 $v.database.port) "name" $v.database.name "account" $v.databaseAccount) -}}
 {{- $_ := set $view "aliased" $aliased -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A size as text: as written when it is text, and a number (helm reads every number as a float64)
+in digits, where toString would write a whole one of seven digits or more with an exponent
+(1000000 as 1e+06).
+Usage: include "glance.view.sizeText" $size
+*/}}
+{{- define "glance.view.sizeText" -}}
+{{- if and (kindIs "float64" .) (eq (floor .) .) -}}
+{{- printf "%.0f" . -}}
+{{- else -}}
+{{- toString . -}}
 {{- end -}}
 {{- end -}}
 

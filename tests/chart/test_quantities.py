@@ -124,6 +124,34 @@ def test_the_cache_size_is_written_in_exact_bytes() -> None:
     assert "image_cache_max_size = 1500000000\n" in conf
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"storage": {"storageRequest": 1000000}, "imageCache": {"size": 2000000}},
+        {
+            "storageRequest": 1000000,
+            "imageCache": {"size": 2000000},
+            "glanceAPIInternal": {"replicas": 1},
+            "glanceAPIExternal": {"replicas": 1},
+        },
+    ],
+    ids=["storage", "older-layout"],
+)
+def test_a_size_given_as_a_number_is_written_in_digits(helm: Path, values: dict) -> None:
+    """Helm reads 1000000 as a float, which Go writes 1e+06: the claims ask for the digits the
+    user wrote, and the configuration holds the same bytes."""
+    objects = render(helm, values)
+    requests = {
+        t["spec"]["resources"]["requests"]["storage"]
+        for o in objects
+        if o["kind"] == "StatefulSet"
+        for t in o["spec"].get("volumeClaimTemplates") or []
+    }
+    assert requests == {"1000000", "2000000"}
+    for conf in config_secrets(objects).values():
+        assert "image_cache_max_size = 2000000\n" in conf["00-config.conf"]
+
+
 @settings(
     max_examples=2,
     derandomize=True,
