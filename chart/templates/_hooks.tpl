@@ -378,6 +378,10 @@ Usage: include "glance.hooks.rolloutEnv" .
       name: {{ . | quote }}
       key: transport_url
 {{- end }}
+{{- with include "glance.tls.memcacheSecretKeyEnv" . }}
+{{- $watched = append $watched "MEMCACHE_SECRET_KEY" }}
+{{ . }}
+{{- end }}
 - name: WATCHED
   value: {{ toJson $watched | quote }}
 - name: STATEFULSETS
