@@ -257,14 +257,6 @@ def documents_in(text: str, source: str) -> list[Any]:
     return found
 
 
-def topologies_in(text: str, source: str) -> list[Topology]:
-    """The Topology resources of a file, as documents_in reads them."""
-    found = documents_in(text, source)
-    if not found:
-        raise InputError(f"{source}: holds no Topology")
-    return [topology_of(d, source) for d in found]
-
-
 @dataclass
 class Related:
     """The resources a Glance names, given beside it: Topologies, its MariaDBAccount and

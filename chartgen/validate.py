@@ -1,8 +1,8 @@
-"""Merge values files the way Helm does and check them against the chart's schema."""
+"""Check values against the chart's schema, naming each problem by its values path in words
+that say what the value must be."""
 
 from __future__ import annotations
 
-import copy
 import difflib
 import json
 import re
@@ -14,28 +14,6 @@ import jsonschema
 from chartgen.errors import Diagnostic
 from chartgen.kubernetes import GRAMMAR_KEY, TEXT
 from chartgen.rules import MESSAGE_KEY
-
-
-def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge `override` onto `base` as `helm -f a -f b` does; null deletes a key."""
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def merge_all(defaults: dict[str, Any], layers: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Chart defaults, then each values file in order."""
-    out = defaults
-    for layer in layers:
-        out = merge(out, layer)
-    return out
-
 
 # A key written plainly in a path; any other is written quoted, as JSON writes it.
 PLAIN_KEY = re.compile(r"^[A-Za-z0-9_./~-]+$")

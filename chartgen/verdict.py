@@ -18,12 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from chartgen import helmvalues, kubecheck, manifests, refusal
 from chartgen.errors import Diagnostic
 from chartgen.trace import Tracer
-from chartgen.validate import explain
+from chartgen.validate import validate
 
 RELEASE = "glance"
 
@@ -63,15 +61,10 @@ class Chart:
         self.schema: dict[str, Any] = json.loads(
             (path / "values.schema.json").read_text(encoding="utf-8")
         )
-        self.validator = jsonschema.Draft202012Validator(self.schema)
 
     def schema_problems(self, values: dict[str, Any]) -> list[Diagnostic]:
         """Every problem the schema finds in merged values, ordered by path."""
-        try:
-            found = [d for e in self.validator.iter_errors(values) for d in explain(e, self.schema)]
-        except RecursionError:
-            return [Diagnostic("error", "", "the values are nested too deeply to check")]
-        return sorted(set(found), key=lambda d: (d.path, d.message))
+        return validate(values, self.schema)
 
     def render(
         self,

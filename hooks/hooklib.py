@@ -297,7 +297,7 @@ def identity_url(auth_url: str) -> str:
     return url if re.search(r"/v3(\.\d+)?$", url) else url + "/v3"
 
 
-# The v3.Password arguments of an admin login, named as every hook's Config names them.
+# The v3.Password arguments of a password login, named as every hook's Config names them.
 LOGIN_FIELDS = (
     "auth_url",
     "username",
@@ -309,7 +309,8 @@ LOGIN_FIELDS = (
 
 
 def password_login(config: Any) -> dict[str, str]:
-    """The admin login of a hook's Config, as keystone_connection takes it."""
+    """The password login of a hook's Config (its LOGIN_FIELDS), as keystone_connection and
+    keystoneauth's v3.Password take it."""
     return {name: getattr(config, name) for name in LOGIN_FIELDS}
 
 

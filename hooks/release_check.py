@@ -129,14 +129,7 @@ def login(config: Config) -> Any:
             application_credential_id=config.credential_id,
             application_credential_secret=config.credential_secret,
         )
-    return v3.Password(
-        auth_url=url,
-        username=config.username,
-        password=config.password,
-        user_domain_name=config.user_domain_name,
-        project_name=config.project_name,
-        project_domain_name=config.project_domain_name,
-    )
+    return v3.Password(**{**hooklib.password_login(config), "auth_url": url})
 
 
 def token_catalog(config: Config) -> Any:

@@ -10,13 +10,13 @@ import pytest
 from chartgen import dbaccount
 from chartgen.convert import (
     DEFAULT_SPREAD_SELECTOR,
+    Related,
     Topology,
     adapt,
     inline_topologies,
     is_resource,
     spec_of,
     to_yaml,
-    topologies_in,
 )
 from chartgen.errors import InputError
 from tests.conftest import CHART, ROOT
@@ -118,7 +118,7 @@ def topology(name: str, namespace: str | None = "openstack", **spec: object) -> 
 
 def test_the_fixture_file_holds_two_topologies_of_their_namespace() -> None:
     text = (ROOT / "tests" / "data" / "operator" / "topologies.yaml").read_text()
-    found = topologies_in(text, "t.yaml")
+    found = Related.read([(text, "t.yaml")]).topologies
     assert [(t.name, t.namespace, sorted(t.spec)) for t in found] == [
         ("glance-zones", "openstack", ["affinity", "topologySpreadConstraints"]),
         ("glance-edge", "openstack", ["affinity"]),
@@ -130,17 +130,22 @@ def test_a_list_of_topologies_is_read_as_kubectl_prints_it() -> None:
         "apiVersion: v1\nkind: List\nitems:\n"
         "- {apiVersion: topology.openstack.org/v1beta1, kind: Topology, metadata: {name: a}}\n"
     )
-    [found] = topologies_in(text, "t.yaml")
+    [found] = Related.read([(text, "t.yaml")]).topologies
     assert (found.name, found.namespace, found.spec) == ("a", None, {})
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "t.yaml: holds no Topology"),
+        ("", "t.yaml: holds no resource"),
         (
             "apiVersion: glance.openstack.org/v1beta1\nkind: Glance\n",
-            "t.yaml: holds a 'Glance' of 'glance.openstack.org/v1beta1'; expected kind Topology of"
+            "t.yaml: holds a 'Glance'; beside the Glance, convert takes the resources it names:"
+            " Topology, MariaDBAccount and the account's Secret",
+        ),
+        (
+            "apiVersion: example.com/v1\nkind: Topology\nmetadata: {name: a}\n",
+            "t.yaml: holds a 'Topology' of 'example.com/v1'; expected kind Topology of"
             " topology.openstack.org/v1beta1, as `kubectl get topology <name> -o yaml` prints it",
         ),
         (
@@ -167,7 +172,7 @@ def test_what_is_not_a_topology_the_chart_takes_is_refused_naming_it(
     text: str, message: str
 ) -> None:
     with pytest.raises(InputError) as caught:
-        topologies_in(text, "t.yaml")
+        Related.read([(text, "t.yaml")])
     assert str(caught.value) == message
 
 

@@ -13,8 +13,8 @@ from chartgen.crd import load_crd_spec
 from chartgen.errors import InputError
 from chartgen.model import build_document
 from chartgen.schema import document_schema
-from chartgen.validate import merge
 from tests.chartgen.conftest import CRDS, values_defaults
+from tests.chartgen.layering import merge
 from tests.conftest import run_helm
 
 

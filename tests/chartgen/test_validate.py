@@ -9,12 +9,13 @@ import jsonschema
 
 from chartgen.kubernetes import GRAMMARS
 from chartgen.rules import MESSAGE_KEY
-from chartgen.validate import merge_all, suggestion, validate
+from chartgen.validate import suggestion, validate
+from tests.chartgen.layering import merge
 
 
 def test_layers_merge_like_helm_and_null_deletes() -> None:
     defaults = {"a": {"b": 1, "c": 2}, "list": [1, 2], "gone": 1}
-    merged = merge_all(defaults, [{"a": {"b": 3}, "list": [9]}, {"gone": None}])
+    merged = merge(merge(defaults, {"a": {"b": 3}, "list": [9]}), {"gone": None})
     assert merged == {"a": {"b": 3, "c": 2}, "list": [9]}
     assert defaults == {"a": {"b": 1, "c": 2}, "list": [1, 2], "gone": 1}
 
