@@ -108,6 +108,24 @@ Usage: include "glance.pod.databaseEnv" (dict "context" $ "named" false)
 {{- end -}}
 
 {{/*
+APPLICATION_CREDENTIAL_ID and APPLICATION_CREDENTIAL_SECRET from the keys AC_ID and AC_SECRET
+of an application credential's Secret (the operator's layout of it).
+Usage: include "glance.pod.applicationCredentialEnv" $secretName
+*/}}
+{{- define "glance.pod.applicationCredentialEnv" -}}
+{{- $secret := . -}}
+{{- range $i, $name := list "APPLICATION_CREDENTIAL_ID" "APPLICATION_CREDENTIAL_SECRET" }}
+{{- if $i }}
+{{ end -}}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret | quote }}
+      key: {{ ternary "AC_ID" "AC_SECRET" (eq $i 0) }}
+{{- end }}
+{{- end -}}
+
+{{/*
 Init container of every Glance pod: runs init_config.py (chart/files/pod), which fills
 /etc/glance/glance.conf.d with the generated files, the passwords (from the user's Secret,
 through the environment; the application credential's Secret instead of the service password
@@ -129,13 +147,7 @@ Usage: include "glance.pod.initContainer" (dict "context" $ "item" $item "api" t
     {{- $appCred := include "glance.config.applicationCredential" . }}
     {{- if $appCred }}
     {{- /* With an application credential the pod never gets the service user's password. */}}
-    {{- range $name, $key := dict "APPLICATION_CREDENTIAL_ID" "AC_ID" "APPLICATION_CREDENTIAL_SECRET" "AC_SECRET" }}
-    - name: {{ $name }}
-      valueFrom:
-        secretKeyRef:
-          name: {{ $appCred | quote }}
-          key: {{ $key }}
-    {{- end }}
+    {{- include "glance.pod.applicationCredentialEnv" $appCred | nindent 4 }}
     {{- else }}
     {{- include "glance.pod.secretEnv" (dict "context" .context "name" "SERVICE_PASSWORD" "key" $v.passwordSelectors.service) | nindent 4 }}
     {{- end }}

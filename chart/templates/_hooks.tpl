@@ -219,19 +219,29 @@ Usage: include "glance.hooks.keystoneEnv" .
 
 {{/*
 The OS_* environment of a Keystone login as the admin user of values keystone, its password
-from the user's Secret, as openstacksdk and the hooks read it; OS_CACERT with
-keystone.caBundleSecretName (the pod mounts it: glance.tls.mounts).
+from the user's Secret, as openstacksdk and the hooks read it.
 Usage: include "glance.hooks.keystoneLoginEnv" .
 */}}
 {{- define "glance.hooks.keystoneLoginEnv" -}}
 {{- $v := .Values -}}
-- name: OS_AUTH_URL
-  value: {{ .glanceView.keystone.url | quote }}
+{{ include "glance.hooks.keystoneSiteEnv" . }}
 - name: OS_USERNAME
   value: {{ $v.keystone.adminUser | quote }}
 {{ include "glance.pod.secretEnv" (dict "context" . "name" "OS_PASSWORD" "key" $v.passwordSelectors.admin "named" true) }}
 - name: OS_PROJECT_NAME
   value: {{ $v.keystone.adminProject | quote }}
+{{- end -}}
+
+{{/*
+Where a Keystone login goes, whoever logs in: the URL, the domain of the user and of the
+project, the region, and OS_CACERT with keystone.caBundleSecretName (the pod mounts it:
+glance.tls.mounts).
+Usage: include "glance.hooks.keystoneSiteEnv" .
+*/}}
+{{- define "glance.hooks.keystoneSiteEnv" -}}
+{{- $v := .Values -}}
+- name: OS_AUTH_URL
+  value: {{ .glanceView.keystone.url | quote }}
 - name: OS_USER_DOMAIN_NAME
   value: {{ $v.keystone.domain | quote }}
 - name: OS_PROJECT_DOMAIN_NAME
@@ -255,23 +265,9 @@ Usage: include "glance.hooks.serviceLoginEnv" .
 {{- $appCred = include "glance.config.applicationCredential" (dict "context" $ "item" $item) -}}
 {{- end -}}
 {{- end -}}
-- name: OS_AUTH_URL
-  value: {{ .glanceView.keystone.url | quote }}
-- name: OS_USER_DOMAIN_NAME
-  value: {{ $v.keystone.domain | quote }}
-- name: OS_PROJECT_DOMAIN_NAME
-  value: {{ $v.keystone.domain | quote }}
-- name: OS_REGION_NAME
-  value: {{ $v.keystone.region | quote }}
-{{- include "glance.tls.keystoneEnv" . }}
+{{ include "glance.hooks.keystoneSiteEnv" . }}
 {{- if $appCred }}
-{{- range $name, $key := dict "APPLICATION_CREDENTIAL_ID" "AC_ID" "APPLICATION_CREDENTIAL_SECRET" "AC_SECRET" }}
-- name: {{ $name }}
-  valueFrom:
-    secretKeyRef:
-      name: {{ $appCred | quote }}
-      key: {{ $key }}
-{{- end }}
+{{ include "glance.pod.applicationCredentialEnv" $appCred }}
 {{- else }}
 - name: SERVICE_USER
   value: {{ $v.serviceUser | quote }}
